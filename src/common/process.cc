@@ -1,0 +1,120 @@
+#include "common/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "common/fd.h"
+
+extern char** environ;
+
+namespace gantry {
+
+int DecodeWaitStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+namespace {
+Result<std::pair<Fd, Fd>> MakePipe() {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return ErrnoError("pipe2", errno);
+  return std::pair<Fd, Fd>(Fd(p[0]), Fd(p[1]));
+}
+}  // namespace
+
+Result<ProcessResult> RunProcess(const ProcessOptions& opts) {
+  if (opts.argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty argv");
+  GANTRY_ASSIGN_OR_RETURN(auto in_pipe, MakePipe());
+  GANTRY_ASSIGN_OR_RETURN(auto out_pipe, MakePipe());
+  GANTRY_ASSIGN_OR_RETURN(auto err_pipe, MakePipe());
+  Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe.first.get(), 0);
+  int out_fd = opts.capture_stdout ? out_pipe.second.get()
+                                   : (opts.stdout_fd >= 0 ? opts.stdout_fd : devnull.get());
+  int err_fd = opts.capture_stderr ? err_pipe.second.get()
+                                   : (opts.stderr_fd >= 0 ? opts.stderr_fd : devnull.get());
+  posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> argv;
+  for (const auto& a : opts.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  if (opts.env) {
+    for (const auto& e : *opts.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+  }
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(),
+                          opts.env ? envp.data() : environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return ErrnoError("spawn " + opts.argv[0], rc);
+
+  in_pipe.first.Reset();
+  out_pipe.second.Reset();
+  err_pipe.second.Reset();
+
+  ProcessResult result;
+  // Feed stdin and drain stdout/stderr together so neither side blocks.
+  size_t in_off = 0;
+  if (opts.stdin_data.empty()) in_pipe.second.Reset();
+  else ::fcntl(in_pipe.second.get(), F_SETFL, O_NONBLOCK);
+  ::signal(SIGPIPE, SIG_IGN);
+  while (in_pipe.second.valid() || out_pipe.first.valid() || err_pipe.first.valid()) {
+    pollfd fds[3];
+    int n = 0;
+    int idx_in = -1, idx_out = -1, idx_err = -1;
+    if (in_pipe.second.valid()) { idx_in = n; fds[n++] = {in_pipe.second.get(), POLLOUT, 0}; }
+    if (out_pipe.first.valid()) { idx_out = n; fds[n++] = {out_pipe.first.get(), POLLIN, 0}; }
+    if (err_pipe.first.valid()) { idx_err = n; fds[n++] = {err_pipe.first.get(), POLLIN, 0}; }
+    if (::poll(fds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    char buf[16384];
+    auto drain = [&](int idx, Fd& fd, std::string& sink) {
+      if (idx < 0 || !(fds[idx].revents & (POLLIN | POLLHUP | POLLERR))) return;
+      ssize_t r = ::read(fd.get(), buf, sizeof buf);
+      if (r > 0) sink.append(buf, static_cast<size_t>(r));
+      else if (r == 0 || errno != EINTR) fd.Reset();
+    };
+    drain(idx_out, out_pipe.first, result.out);
+    drain(idx_err, err_pipe.first, result.err);
+    if (idx_in >= 0 && (fds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = ::write(in_pipe.second.get(), opts.stdin_data.data() + in_off,
+                          opts.stdin_data.size() - in_off);
+      if (w > 0) in_off += static_cast<size_t>(w);
+      if (w < 0 && errno != EAGAIN && errno != EINTR) in_pipe.second.Reset();
+      if (in_off >= opts.stdin_data.size()) in_pipe.second.Reset();
+    }
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return ErrnoError("waitpid " + opts.argv[0], errno);
+  }
+  result.exit_code = DecodeWaitStatus(status);
+  return result;
+}
+
+}  // namespace gantry
