@@ -38,6 +38,11 @@ std::string ArchiveMessage(struct archive* a) {
   return s ? s : "unknown libarchive error";
 }
 
+Error Refuse(const char* entry, const Error& cause) {
+  if (cause.code != ErrorCode::kInvalidArgument) return cause;
+  return MakeError(ErrorCode::kInvalidArgument, "refusing entry '{}': {}", entry, cause.message);
+}
+
 // The work itself; runs with cwd == dest on a thread with a private fs_struct, because
 // libarchive's SECURE_* checks are relative to the current directory.
 Result<void> UnpackHere(const std::string& blob_path, std::string_view what) {
@@ -94,16 +99,20 @@ Result<void> UnpackHere(const std::string& blob_path, std::string_view what) {
 
     // Our own confinement check, independent of the libarchive version: no existing symlink
     // may sit on the way to what we write or link to.
-    GANTRY_TRY(OpenDirBeneath(root.get(), parent, /*create=*/false, what));
+    if (auto dir = OpenDirBeneath(root.get(), parent, /*create=*/false, what); !dir.ok()) {
+      return Refuse(raw_name, dir.error());
+    }
     archive_entry_set_pathname(entry, rel.c_str());
     if (const char* link = archive_entry_hardlink(entry)) {
-      GANTRY_ASSIGN_OR_RETURN(std::string link_rel, NormalizeEntryPath(link, what));
-      if (link_rel.empty()) {
+      auto link_rel = NormalizeEntryPath(link, what);
+      if (!link_rel.ok()) return Refuse(raw_name, link_rel.error());
+      if (link_rel->empty()) {
         return MakeError(ErrorCode::kInvalidArgument, "{}: hard link '{}' to the layer root", what,
                          raw_name);
       }
-      GANTRY_TRY(OpenDirBeneath(root.get(), SplitParent(link_rel).first, false, what));
-      archive_entry_set_hardlink(entry, link_rel.c_str());
+      auto dir = OpenDirBeneath(root.get(), SplitParent(*link_rel).first, false, what);
+      if (!dir.ok()) return Refuse(raw_name, dir.error());
+      archive_entry_set_hardlink(entry, link_rel->c_str());
     }
 
     r = archive_write_header(out.get(), entry);
