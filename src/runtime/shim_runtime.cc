@@ -1,0 +1,294 @@
+// ShimRuntime: the Runtime backed by one detached `gantry shim` per task driving crun or runc.
+// The agent side only writes files, spawns the shim, and reads files back; it never holds
+// per-task state in memory, so a restarted agent sees exactly what the old one saw.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cerrno>
+#include <chrono>
+#include <set>
+
+#include "common/fd.h"
+#include "common/file_util.h"
+#include "common/process.h"
+#include "runtime/oci_spec.h"
+#include "runtime/runtime.h"
+#include "runtime/task_cgroup.h"
+#include "runtime/task_state.h"
+
+extern char** environ;
+
+namespace gantry::runtime {
+
+namespace {
+
+constexpr int kReadyTimeoutMs = 60000;
+constexpr uint64_t kMaxNofile = 20000;
+
+bool ValidName(const std::string& s) {
+  if (s.empty() || s.size() > 128 || s == "." || s == "..") return false;
+  for (char ch : s) {
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+uint64_t NofileLimit() {
+  static const uint64_t limit = [] {
+    struct rlimit rl;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY) return kMaxNofile;
+    return std::min<uint64_t>(kMaxNofile, rl.rlim_max);
+  }();
+  return limit;
+}
+
+Result<ProcessIdentity> ReadShimIdentity(const std::string& dir) {
+  GANTRY_ASSIGN_OR_RETURN(std::string text, ReadFile(task_paths::ShimPid(dir)));
+  return ParseIdentity(text);
+}
+
+bool ShimAlive(const std::string& dir) {
+  auto id = ReadShimIdentity(dir);
+  return id.ok() && IsAlive(*id);
+}
+
+class ShimRuntime final : public Runtime {
+ public:
+  explicit ShimRuntime(ShimRuntimeOptions opts) : opts_(std::move(opts)) {}
+
+  Result<void> Start(const TaskSpec& spec) override;
+  Result<TaskStatus> Status(const std::string& task_dir) override;
+  Result<void> Stop(const std::string& task_dir) override;
+  Result<void> Cleanup(const std::string& task_dir) override;
+  Result<void> RemoveTaskDir(const std::string& task_dir) override;
+
+ private:
+  Result<void> Validate(const TaskSpec& spec) const;
+  Result<void> SpawnShim(const std::string& dir);
+
+  ShimRuntimeOptions opts_;
+};
+
+Result<void> ShimRuntime::Validate(const TaskSpec& spec) const {
+  if (!ValidName(spec.task_id))
+    return MakeError(ErrorCode::kInvalidArgument, "invalid task id '{}'", spec.task_id);
+  if (spec.dir.empty() || spec.dir[0] != '/')
+    return MakeError(ErrorCode::kInvalidArgument, "task {}: dir must be absolute", spec.task_id);
+  if (spec.containers.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "task {}: no containers", spec.task_id);
+  std::set<std::string> names;
+  for (const auto& c : spec.containers) {
+    if (!ValidName(c.name))
+      return MakeError(ErrorCode::kInvalidArgument, "task {}: invalid container name '{}'",
+                       spec.task_id, c.name);
+    if (!names.insert(c.name).second)
+      return MakeError(ErrorCode::kInvalidArgument, "task {}: duplicate container name '{}'",
+                       spec.task_id, c.name);
+  }
+  if (opts_.shim_binary.empty())
+    return MakeError(ErrorCode::kFailedPrecondition, "runtime: shim_binary not configured");
+  if (!ValidName(opts_.cgroup_parent))
+    return MakeError(ErrorCode::kFailedPrecondition, "runtime: invalid cgroup parent '{}'",
+                     opts_.cgroup_parent);
+  return Ok();
+}
+
+Result<void> ShimRuntime::Start(const TaskSpec& spec) {
+  GANTRY_TRY(Validate(spec));
+  if (PathExists(task_paths::Spec(spec.dir)))
+    return MakeError(ErrorCode::kAlreadyExists, "task {}: {} already holds a task", spec.task_id,
+                     spec.dir);
+  GANTRY_TRY(MakeDirs(spec.dir + "/logs"));
+  GANTRY_TRY(MakeDirs(spec.dir + "/status"));
+
+  OciOptions oci{.cgroup_parent = opts_.cgroup_parent, .nofile_limit = NofileLimit()};
+  for (const auto& c : spec.containers) {
+    auto config = BuildOciConfig(spec, c, oci);
+    if (!config.ok()) {
+      (void)RemoveTree(task_paths::Bundles(spec.dir));
+      return std::move(config).error();
+    }
+    const std::string bundle = task_paths::Bundle(spec.dir, c.name);
+    GANTRY_TRY(MakeDirs(bundle));
+    GANTRY_TRY(WriteFileAtomic(bundle + "/config.json", boost::json::serialize(*config)));
+  }
+  ShimConfig cfg{spec, opts_.runtime_binary, opts_.cgroup_parent};
+  GANTRY_TRY(WriteFileAtomic(task_paths::Spec(spec.dir), SerializeShimConfig(cfg)));
+  auto r = SpawnShim(spec.dir);
+  if (!r.ok()) {
+    // The shim already removed what it started; this catches a shim that died or hung.
+    if (auto id = ReadShimIdentity(spec.dir); id.ok()) {
+      (void)SignalIdentified(*id, SIGKILL);
+      for (int i = 0; i < 500 && IsAlive(*id); ++i) ::usleep(10000);
+    }
+    (void)Cleanup(spec.dir);
+    if (!PathExists(task_paths::Error(spec.dir)))
+      (void)WriteFileAtomic(task_paths::Error(spec.dir), r.error().message);
+  }
+  return r;
+}
+
+Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return ErrnoError("pipe2", errno);
+  Fd ready_r(p[0]), ready_w(p[1]);
+  Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devnull.valid()) return ErrnoError("open /dev/null", errno);
+  const std::string log_path = task_paths::ShimLog(dir);
+  Fd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!log.valid()) return ErrnoError("open " + log_path, errno);
+
+  std::vector<std::string> args = {opts_.shim_binary, "shim", dir};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e) {
+    if (std::string_view(*e).starts_with("GANTRY_SHIM_READY_FD=")) continue;
+    env_store.emplace_back(*e);
+  }
+  env_store.emplace_back("GANTRY_SHIM_READY_FD=3");
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  // posix_spawn (vfork-fast even from a large agent): new session, clean signal state, only
+  // stdio and the readiness pipe inherited. The shim forks once more and its parent exits, so
+  // the shim is nobody's child here and survives the agent.
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 0);
+  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 1);
+  posix_spawn_file_actions_adddup2(&fa, log.get(), 2);
+  posix_spawn_file_actions_adddup2(&fa, ready_w.get(), 3);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return ErrnoError("spawn shim " + opts_.shim_binary, rc);
+  ready_w.Reset();
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+
+  std::string msg;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReadyTimeoutMs);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0)
+      return MakeError(ErrorCode::kUnavailable, "{}: shim not ready after {} ms", dir,
+                       kReadyTimeoutMs);
+    pollfd pfd{ready_r.get(), POLLIN, 0};
+    int n = ::poll(&pfd, 1, static_cast<int>(left));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("poll readiness pipe", errno);
+    if (n == 0) continue;
+    char buf[4096];
+    ssize_t r = ::read(ready_r.get(), buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    msg.append(buf, static_cast<size_t>(r));
+  }
+  if (msg == "ok") return Ok();
+  if (msg.starts_with("error: "))
+    return MakeError(ErrorCode::kFailedPrecondition, "{}", msg.substr(7));
+  return MakeError(ErrorCode::kInternal, "{}: shim exited before reporting readiness (see {})",
+                   dir, log_path);
+}
+
+Result<TaskStatus> ShimRuntime::Status(const std::string& task_dir) {
+  GANTRY_ASSIGN_OR_RETURN(ShimConfig cfg, LoadShimConfig(task_dir));
+  TaskStatus ts;
+  ts.shim_alive = ShimAlive(task_dir);
+  ts.stop_requested = PathExists(task_paths::StopRequested(task_dir));
+  if (auto err = ReadFile(task_paths::Error(task_dir)); err.ok()) ts.error = std::move(*err);
+  bool all_exited = true;
+  for (const auto& c : cfg.task.containers) {
+    ContainerStatus s;
+    if (auto text = ReadFile(task_paths::Status(task_dir, c.name)); text.ok()) {
+      if (auto rec = ParseContainerRecord(*text); rec.ok()) s = std::move(rec->status);
+    }
+    s.name = c.name;
+    s.log_path = task_paths::Log(task_dir, c.name);
+    if (s.state != ContainerState::kExited && !ts.shim_alive) {
+      // Nobody supervises the container any more: its exit code is unknowable. Report that
+      // rather than a guess; Cleanup removes whatever is left of it.
+      s.state = ContainerState::kExited;
+      s.exit_code.reset();
+      s.reason = "shim exited unexpectedly; container exit status unknown";
+    }
+    if (s.state != ContainerState::kExited) all_exited = false;
+    ts.containers.push_back(std::move(s));
+  }
+  ts.finished = all_exited && !ts.shim_alive;
+  return ts;
+}
+
+Result<void> ShimRuntime::Stop(const std::string& task_dir) {
+  if (!PathExists(task_paths::Spec(task_dir)))
+    return MakeError(ErrorCode::kNotFound, "{}: no task", task_dir);
+  if (!PathExists(task_paths::StopRequested(task_dir)))
+    GANTRY_TRY(WriteFileAtomic(task_paths::StopRequested(task_dir), std::to_string(NowMs()) + "\n"));
+  auto id = ReadShimIdentity(task_dir);
+  if (!id.ok()) return Ok();  // no shim (yet or any more): nothing to signal
+  return SignalIdentified(*id, SIGTERM);
+}
+
+Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
+  auto cfg = LoadShimConfig(task_dir);
+  if (!cfg.ok()) {
+    if (cfg.error().code == ErrorCode::kNotFound) return Ok();
+    return std::move(cfg).error();
+  }
+  if (ShimAlive(task_dir))
+    return MakeError(ErrorCode::kFailedPrecondition, "task {}: shim still running",
+                     cfg->task.task_id);
+  const std::string runtime = cfg->runtime_binary.empty() ? opts_.runtime_binary : cfg->runtime_binary;
+  Result<void> result = Ok();
+  for (const auto& c : cfg->task.containers) {
+    auto text = ReadFile(task_paths::Status(task_dir, c.name));
+    if (text.ok()) {
+      auto rec = ParseContainerRecord(*text);
+      if (rec.ok() && rec->deleted) continue;
+    }
+    // The shim died before deleting it: kill and delete whatever the runtime still knows.
+    auto r = RunProcess({.argv = {runtime, "delete", "-f", ContainerId(cfg->task.task_id, c.name)}});
+    if (!r.ok()) result = r.error();
+  }
+  if (auto r = RemoveTaskCgroup(cfg->cgroup_parent, cfg->task.task_id); !r.ok()) result = r;
+  if (auto r = RemoveTree(task_paths::Bundles(task_dir)); !r.ok()) result = r;
+  return result;
+}
+
+Result<void> ShimRuntime::RemoveTaskDir(const std::string& task_dir) {
+  if (ShimAlive(task_dir))
+    return MakeError(ErrorCode::kFailedPrecondition, "{}: shim still running", task_dir);
+  return RemoveTree(task_dir);
+}
+
+}  // namespace
+
+std::unique_ptr<Runtime> MakeShimRuntime(ShimRuntimeOptions opts) {
+  return std::make_unique<ShimRuntime>(std::move(opts));
+}
+
+}  // namespace gantry::runtime

@@ -1,0 +1,318 @@
+// Runtime conformance tests against the real OCI runtimes (crun and runc), run as root. Each
+// test starts real tasks through the shim and ends by checking that nothing was left behind.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "common/file_util.h"
+#include "common/ids.h"
+#include "network/netns.h"
+#include "runtime/runtime.h"
+#include "runtime/task_state.h"
+#include "test_env.h"
+
+namespace gantry::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::BusyboxRootfs;
+using testing::Leftovers;
+using testing::MakeTask;
+using testing::ReadAll;
+using testing::WaitFinished;
+using testing::WaitRunning;
+
+class RuntimeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    if (!testing::HaveBinary(GetParam())) GTEST_SKIP() << GetParam() << " not installed";
+    if (BusyboxRootfs().empty()) GTEST_SKIP() << "busybox-static not installed";
+    rt_ = NewRuntime();
+  }
+
+  std::unique_ptr<Runtime> NewRuntime() {
+    return MakeShimRuntime({.runtime_binary = GetParam(), .shim_binary = testing::ShimBinary()});
+  }
+
+  pid_t ShimPid(const TaskSpec& t) {
+    auto text = ReadFile(task_paths::ShimPid(t.dir));
+    if (!text.ok()) return 0;
+    auto id = ParseIdentity(*text);
+    return id.ok() ? id->pid : 0;
+  }
+
+  // Waits for the task to finish, cleans it up, removes it, and checks nothing is left.
+  void Finish(const TaskSpec& t) {
+    pid_t shim = ShimPid(t);
+    auto st = WaitFinished(*rt_, t.dir, 20s);
+    if (!st.ok()) {
+      ADD_FAILURE() << st.error().message;
+      (void)rt_->Stop(t.dir);
+      (void)WaitFinished(*rt_, t.dir, 20s);
+    }
+    auto c = rt_->Cleanup(t.dir);
+    EXPECT_TRUE(c.ok()) << c.error().message;
+    auto r = rt_->RemoveTaskDir(t.dir);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(Leftovers(GetParam(), t, shim), "");
+  }
+
+  TaskStatus RunToEnd(const TaskSpec& t) {
+    auto s = rt_->Start(t);
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    auto st = WaitFinished(*rt_, t.dir, 20s);
+    EXPECT_TRUE(st.ok()) << st.error().message;
+    return st.ok() ? *st : TaskStatus{};
+  }
+
+  std::unique_ptr<Runtime> rt_;
+};
+
+TEST_P(RuntimeTest, EchoExitsZeroAndLogsTimestampedLines) {
+  auto t = MakeTask({{"sh", "-c", "echo hello; echo oops >&2"}});
+  const int64_t before = NowMs();
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  const auto& c = st.containers[0];
+  EXPECT_EQ(c.state, ContainerState::kExited);
+  EXPECT_EQ(c.exit_code, 0);
+  EXPECT_FALSE(c.oom_killed);
+  EXPECT_GE(c.finished_ms, c.started_ms);
+  auto logs = ReadLogLines(c.log_path, 0);
+  ASSERT_TRUE(logs.ok()) << logs.error().message;
+  ASSERT_EQ(logs->lines.size(), 2u) << ReadAll(c.log_path);
+  std::vector<std::pair<bool, std::string>> got;
+  for (const auto& l : logs->lines) {
+    EXPECT_GE(l.timestamp_ms, before);
+    EXPECT_LE(l.timestamp_ms, NowMs());
+    got.emplace_back(l.is_stderr, l.text);
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got[0], std::make_pair(false, std::string("hello")));
+  EXPECT_EQ(got[1], std::make_pair(true, std::string("oops")));
+  EXPECT_NE(ReadAll(c.log_path).find(" stdout hello\n"), std::string::npos);
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, ExitCodePassesThrough) {
+  auto t = MakeTask({{"sh", "-c", "exit 3"}});
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  EXPECT_EQ(st.containers[0].exit_code, 3);
+  EXPECT_FALSE(st.stop_requested);
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, EnvCwdAndUserApplied) {
+  auto t = MakeTask({{"sh", "-c", "echo \"$FOO $(pwd) $(id -u) $(id -g) $(id -G) $HOME\""}});
+  t.containers[0].env = {"FOO=bar baz"};
+  t.containers[0].cwd = "/tmp";
+  t.containers[0].user = "app";
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  EXPECT_EQ(st.containers[0].exit_code, 0);
+  auto logs = ReadLogLines(st.containers[0].log_path, 0);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_EQ(logs->lines.size(), 1u) << ReadAll(st.containers[0].log_path);
+  EXPECT_EQ(logs->lines[0].text, "bar baz /tmp 1000 1000 1000 2000 /home/app");
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, NumericUserAndGroup) {
+  auto t = MakeTask({{"sh", "-c", "echo $(id -u):$(id -g)"}});
+  t.containers[0].user = "4242:nogroup";
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  auto logs = ReadLogLines(st.containers[0].log_path, 0);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_EQ(logs->lines.size(), 1u);
+  EXPECT_EQ(logs->lines[0].text, "4242:65534");
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, OomKillIsReported) {
+  auto t = MakeTask({{"sh", "-c", "exec dd if=/dev/zero of=/dev/null bs=100M count=1"}});
+  t.containers[0].memory_limit_bytes = 32 << 20;
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  const auto& c = st.containers[0];
+  EXPECT_EQ(c.exit_code, 137);
+  EXPECT_TRUE(c.oom_killed);
+  EXPECT_EQ(c.reason, "OutOfMemoryError: Container killed due to memory usage");
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, StopKillsAfterGrace) {
+  auto t = MakeTask({{"sleep", "1000"}});
+  t.containers[0].stop_timeout_s = 2;
+  ASSERT_TRUE(rt_->Start(t).ok());
+  auto running = WaitRunning(*rt_, t.dir);
+  ASSERT_TRUE(running.ok()) << running.error().message;
+  EXPECT_TRUE(running->shim_alive);
+  EXPECT_FALSE(running->finished);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());  // idempotent
+  auto st = WaitFinished(*rt_, t.dir, 15s);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(elapsed, 1500ms);  // sleep as PID 1 ignores SIGTERM: only the SIGKILL ends it
+  EXPECT_TRUE(st->stop_requested);
+  EXPECT_EQ(st->containers[0].exit_code, 128 + SIGKILL);
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, StartFailureIsReportedAndCleanedUp) {
+  auto t = MakeTask({{"/no/such/binary"}});
+  auto s = rt_->Start(t);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("/no/such/binary"), std::string::npos) << s.error().message;
+  auto st = rt_->Status(t.dir);
+  ASSERT_TRUE(st.ok());
+  EXPECT_FALSE(st->error.empty());
+  EXPECT_TRUE(st->finished);
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, EssentialExitStopsSibling) {
+  auto t = MakeTask({{"sh", "-c", "sleep 0.3; exit 5"}, {"sleep", "1000"}});
+  t.containers[1].essential = false;
+  t.containers[1].stop_timeout_s = 1;
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 2u);
+  EXPECT_EQ(st.containers[0].exit_code, 5);
+  EXPECT_EQ(st.containers[1].exit_code, 128 + SIGKILL);
+  EXPECT_NE(st.containers[1].reason.find("Essential container"), std::string::npos);
+  EXPECT_FALSE(st.stop_requested);
+  Finish(t);
+}
+
+INSTANTIATE_TEST_SUITE_P(Runtimes, RuntimeTest, ::testing::Values("crun", "runc"));
+
+// The rest runs against crun only (the default runtime).
+class CrunTest : public RuntimeTest {};
+
+TEST_P(CrunTest, ShimOutlivesForgottenRuntime) {
+  auto t = MakeTask({{"sh", "-c", "echo up; exec sleep 1000"}});
+  ASSERT_TRUE(rt_->Start(t).ok());
+  rt_.reset();  // the "agent" forgets everything it knew
+  rt_ = NewRuntime();
+  auto st = WaitRunning(*rt_, t.dir);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_TRUE(st->shim_alive);
+  EXPECT_FALSE(st->finished);
+  EXPECT_EQ(rt_->Cleanup(t.dir).error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());
+  Finish(t);
+}
+
+TEST_P(CrunTest, KilledShimIsReportedHonestly) {
+  auto t = MakeTask({{"sleep", "1000"}});
+  ASSERT_TRUE(rt_->Start(t).ok());
+  auto id = ParseIdentity(ReadAll(task_paths::ShimPid(t.dir)));
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(SignalIdentified(*id, SIGKILL).ok());
+  auto st = WaitFinished(*rt_, t.dir, 10s);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_FALSE(st->shim_alive);
+  EXPECT_FALSE(st->containers[0].exit_code.has_value());
+  EXPECT_NE(st->containers[0].reason.find("shim exited unexpectedly"), std::string::npos);
+  Finish(t);  // Cleanup must kill and delete the orphaned container
+}
+
+TEST_P(CrunTest, TaskCgroupLimits) {
+  auto t = MakeTask({{"sleep", "1000"}});
+  t.cpu_units = 512;
+  t.memory_bytes = 256 << 20;
+  t.containers[0].stop_timeout_s = 0;
+  ASSERT_TRUE(rt_->Start(t).ok());
+  std::string quota_file = "/sys/fs/cgroup/cpu/gantry/" + t.task_id + "/cpu.cfs_quota_us";
+  std::string mem_file = "/sys/fs/cgroup/memory/gantry/" + t.task_id + "/memory.limit_in_bytes";
+  if (PathExists("/sys/fs/cgroup/cgroup.controllers")) {  // unified host
+    quota_file = "/sys/fs/cgroup/gantry/" + t.task_id + "/cpu.max";
+    mem_file = "/sys/fs/cgroup/gantry/" + t.task_id + "/memory.max";
+    EXPECT_EQ(ReadAll(quota_file), "50000 100000\n");
+  } else {
+    EXPECT_EQ(ReadAll(quota_file), "50000\n");
+  }
+  EXPECT_EQ(ReadAll(mem_file), std::to_string(256 << 20) + "\n");
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());
+  Finish(t);
+}
+
+TEST_P(CrunTest, TwentyConcurrentTasks) {
+  constexpr int kTasks = 20;
+  std::vector<TaskSpec> tasks;
+  for (int i = 0; i < kTasks; ++i)
+    tasks.push_back(MakeTask({{"sh", "-c", fmt::format("echo task{}; exit {}", i, i % 7)}}));
+  std::vector<std::thread> threads;
+  std::atomic<int> started{0};
+  for (auto& t : tasks) {
+    threads.emplace_back([&, tp = &t] {
+      auto r = rt_->Start(*tp);
+      if (r.ok()) ++started;
+      else ADD_FAILURE() << r.error().message;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(started.load(), kTasks);
+  for (int i = 0; i < kTasks; ++i) {
+    auto st = WaitFinished(*rt_, tasks[i].dir, 30s);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    EXPECT_EQ(st->containers[0].exit_code, i % 7);
+    auto logs = ReadLogLines(st->containers[0].log_path, 0);
+    ASSERT_TRUE(logs.ok());
+    ASSERT_EQ(logs->lines.size(), 1u);
+    EXPECT_EQ(logs->lines[0].text, fmt::format("task{}", i));
+  }
+  for (auto& t : tasks) Finish(t);
+}
+
+TEST_P(CrunTest, TaskInCreatedNetnsSeesLoopbackUp) {
+  const std::string name = "gt-" + RandomHex(8);
+  auto ns = network::CreateNetns(name);
+  ASSERT_TRUE(ns.ok()) << ns.error().message;
+  auto t = MakeTask({{"sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net"}});
+  t.netns_path = *ns;
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  EXPECT_EQ(st.containers[0].exit_code, 0);
+  auto logs = ReadLogLines(st.containers[0].log_path, 0);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_EQ(logs->lines.size(), 2u) << ReadAll(st.containers[0].log_path);
+  EXPECT_EQ(std::stoul(logs->lines[0].text, nullptr, 16) & 0x1u, 0x1u) << "lo not UP";
+  EXPECT_EQ(logs->lines[1].text, "lo");  // nothing but loopback in the new namespace
+  Finish(t);
+  EXPECT_TRUE(network::DeleteNetns(name).ok());
+  EXPECT_TRUE(network::DeleteNetns(name).ok());
+}
+
+TEST_P(CrunTest, StartLatency) {
+  constexpr int kRuns = 20;
+  std::vector<double> ms;
+  std::vector<TaskSpec> tasks;
+  for (int i = 0; i < kRuns; ++i) {
+    auto t = MakeTask({{"true"}});
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = rt_->Start(t);
+    auto t1 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    tasks.push_back(std::move(t));
+  }
+  for (auto& t : tasks) Finish(t);
+  std::sort(ms.begin(), ms.end());
+  std::printf("Start() busybox true, %s, n=%d: p50 %.1f ms, p90 %.1f ms, min %.1f, max %.1f\n",
+              GetParam().c_str(), kRuns, ms[kRuns / 2], ms[kRuns * 9 / 10], ms.front(), ms.back());
+}
+
+INSTANTIATE_TEST_SUITE_P(Crun, CrunTest, ::testing::Values("crun"));
+
+}  // namespace
+}  // namespace gantry::runtime
