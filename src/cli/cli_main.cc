@@ -1,0 +1,206 @@
+// Command-line parsing (CLI11) and dispatch; the only translation unit that includes CLI11.
+#include "cli/cli_main.h"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/spinner.h"
+
+namespace gantry::cli {
+
+namespace {
+
+constexpr const char* kDefaultEndpoint = "http://127.0.0.1:7480";
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+void OnInterrupt(int) {
+  Spinner::EraseFromSignalHandler();
+  ::_exit(128 + SIGINT);
+}
+
+std::string OneLine(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+using Action = std::function<Result<int>(CliContext&)>;
+
+int Main(int argc, char** argv) {
+  CLI::App app{"gantry: run containers on a self-hosted, ECS/Fargate-compatible platform",
+               "gantry"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the subcommand ("gantry ps -o json")
+
+  std::string endpoint;
+  std::string output = "table";
+  app.add_option("--endpoint", endpoint,
+                 "API endpoint (default: $GANTRY_ENDPOINT, else http://127.0.0.1:7480)");
+  app.add_option("-o,--output", output, "Output format: table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+
+  Action action;
+
+  // run
+  RunOptions run;
+  bool detach = false;
+  auto* run_cmd = app.add_subcommand("run", "Run a container from an image as a task");
+  run_cmd->add_option("-e,--env", run.env_args, "Set an environment variable (K=V, or K to copy)")
+      ->allow_extra_args(false);
+  auto* cpu_opt = run_cmd->add_option("--cpu", run.spec.cpu.emplace(),
+                                      "CPU units (1024 = 1 vCPU)")
+                      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  auto* mem_opt = run_cmd->add_option("--memory", run.spec.memory.emplace(), "Memory in MiB")
+                      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  run_cmd->add_option("--name", run.spec.container_name, "Container name (default: main)");
+  run_cmd->add_option("--started-by", run.spec.started_by, "Value for the task's startedBy");
+  auto* wait_opt =
+      run_cmd->add_flag("--wait", run.wait,
+                        "Follow the task: stream its logs, exit with the container's exit code");
+  run_cmd->add_flag("-d,--detach", detach, "Print the task id and return (the default)")
+      ->excludes(wait_opt);
+  run_cmd->add_option("image", run.spec.image, "Image reference, e.g. busybox:latest")->required();
+  run_cmd->add_option("command", run.spec.command, "Command and arguments (after --)");
+  run_cmd->positionals_at_end();
+  run_cmd->callback([&] {
+    if (cpu_opt->count() == 0) run.spec.cpu.reset();
+    if (mem_opt->count() == 0) run.spec.memory.reset();
+    action = [&](CliContext& ctx) { return RunCommand(ctx, std::move(run)); };
+  });
+
+  // ps
+  PsOptions ps;
+  auto* ps_cmd = app.add_subcommand("ps", "List tasks (running ones unless -a)");
+  ps_cmd->add_flag("-a,--all", ps.all, "Include stopped tasks");
+  ps_cmd->add_option("--family", ps.family, "Only tasks of this task definition family");
+  ps_cmd->callback([&] { action = [&](CliContext& ctx) { return PsCommand(ctx, ps); }; });
+
+  // logs
+  LogsOptions logs;
+  auto* logs_cmd = app.add_subcommand("logs", "Print a task's logs");
+  logs_cmd->add_flag("-f,--follow", logs.follow, "Follow until the task stops");
+  logs_cmd->add_option("--container", logs.container, "Only this container's lines");
+  logs_cmd->add_option("--since", logs.since, "Only lines newer than this (e.g. 10m, 1h30m)");
+  logs_cmd->add_option("task", logs.task, "Task id, unique id prefix or ARN")->required();
+  logs_cmd->callback([&] { action = [&](CliContext& ctx) { return LogsCommand(ctx, logs); }; });
+
+  // stop
+  StopOptions stop;
+  auto* stop_cmd = app.add_subcommand("stop", "Stop tasks");
+  stop_cmd->add_option("--reason", stop.reason, "Reason recorded as stoppedReason");
+  stop_cmd->add_option("tasks", stop.tasks, "Task ids, unique id prefixes or ARNs")->required();
+  stop_cmd->callback([&] { action = [&](CliContext& ctx) { return StopCommand(ctx, stop); }; });
+
+  // inspect
+  std::string inspect_ref;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Show a task as JSON");
+  inspect_cmd->add_option("task", inspect_ref, "Task id, unique id prefix or ARN")->required();
+  inspect_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return InspectCommand(ctx, inspect_ref); }; });
+
+  // image
+  auto* image_cmd = app.add_subcommand("image", "Manage images in the server's image store");
+  image_cmd->require_subcommand(1);
+  ImageImportOptions import;
+  auto* import_cmd = image_cmd->add_subcommand(
+      "import", "Import an OCI layout directory, OCI archive or docker-archive tar");
+  import_cmd->add_option("path", import.path, "Path (read by the server; made absolute here)")
+      ->required();
+  import_cmd->add_option("--tag", import.tag, "Reference to give the image (NAME:TAG)");
+  import_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return ImageImportCommand(ctx, import); }; });
+  auto* image_ls_cmd = image_cmd->add_subcommand("ls", "List images");
+  image_ls_cmd->callback([&] { action = [](CliContext& ctx) { return ImageLsCommand(ctx); }; });
+  std::string image_ref;
+  auto* image_rm_cmd = image_cmd->add_subcommand("rm", "Remove an image");
+  image_rm_cmd->add_option("reference", image_ref, "Image reference")->required();
+  image_rm_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return ImageRmCommand(ctx, image_ref); }; });
+
+  // taskdef
+  auto* taskdef_cmd = app.add_subcommand("taskdef", "Manage task definitions");
+  taskdef_cmd->require_subcommand(1);
+  std::string taskdef_file;
+  auto* register_cmd =
+      taskdef_cmd->add_subcommand("register", "Register a task definition from a JSON file");
+  register_cmd->add_option("-f,--file", taskdef_file, "ECS task definition JSON (- for stdin)")
+      ->required();
+  register_cmd->callback([&] {
+    action = [&](CliContext& ctx) { return TaskdefRegisterCommand(ctx, taskdef_file); };
+  });
+  TaskdefLsOptions taskdef_ls;
+  auto* taskdef_ls_cmd = taskdef_cmd->add_subcommand("ls", "List task definitions");
+  taskdef_ls_cmd->add_option("--family-prefix", taskdef_ls.family_prefix, "Filter by family");
+  taskdef_ls_cmd->add_flag("-a,--all", taskdef_ls.all, "Include INACTIVE revisions");
+  taskdef_ls_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return TaskdefLsCommand(ctx, taskdef_ls); }; });
+  std::string taskdef_ref;
+  auto* taskdef_inspect_cmd =
+      taskdef_cmd->add_subcommand("inspect", "Show a task definition as JSON");
+  taskdef_inspect_cmd->add_option("reference", taskdef_ref, "FAMILY[:REV] or ARN")->required();
+  taskdef_inspect_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return TaskdefInspectCommand(ctx, taskdef_ref); }; });
+  auto* taskdef_rm_cmd =
+      taskdef_cmd->add_subcommand("rm", "Deregister a task definition revision");
+  taskdef_rm_cmd->add_option("reference", taskdef_ref, "FAMILY:REV or ARN")->required();
+  taskdef_rm_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return TaskdefRmCommand(ctx, taskdef_ref); }; });
+
+  if (argc <= 1) {
+    std::fputs(app.help().c_str(), stderr);
+    return kExitUsage;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    PrintError(OneLine(e.what()) + " (see 'gantry --help')");
+    return kExitUsage;
+  }
+  if (!action) {
+    PrintError("no command given (see 'gantry --help')");
+    return kExitUsage;
+  }
+
+  if (endpoint.empty()) {
+    const char* env = std::getenv("GANTRY_ENDPOINT");
+    endpoint = env && *env ? env : kDefaultEndpoint;
+  }
+  auto parsed_endpoint = ParseEndpoint(endpoint);
+  if (!parsed_endpoint.ok()) {
+    PrintError(parsed_endpoint.error().message);
+    return kExitUsage;
+  }
+  ApiClient api{HttpClient(std::move(parsed_endpoint).value())};
+  CliContext ctx{api, output == "json" ? OutputFormat::kJson : OutputFormat::kTable};
+
+  std::signal(SIGINT, OnInterrupt);
+  auto result = action(ctx);
+  if (!result.ok()) {
+    PrintError(result.error().message);
+    return kExitError;
+  }
+  return *result;
+}
+
+}  // namespace
+
+int CliMain(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    PrintError(fmt::format("unexpected error: {}", e.what()));
+  } catch (...) {
+    PrintError("unexpected error");
+  }
+  return kExitError;
+}
+
+}  // namespace gantry::cli
