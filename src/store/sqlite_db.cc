@@ -47,7 +47,9 @@ SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
 }
 
 SqliteStatement& SqliteStatement::Bind(int index, std::string_view value) {
-  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // A null data pointer would bind SQL NULL; an empty string must stay an empty string.
+  const char* data = value.data() != nullptr ? value.data() : "";
+  sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
 }
 
@@ -63,6 +65,8 @@ SqliteStatement& SqliteStatement::BindNull(int index) {
 Result<bool> SqliteStatement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
+  // Reset once finished (keeping bindings), so the same handle can be re-bound and run again.
+  sqlite3_reset(stmt_);
   if (rc == SQLITE_DONE) return false;
   return StatementError(stmt_, path_, rc);
 }

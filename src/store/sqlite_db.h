@@ -36,7 +36,8 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, std::optional<int64_t> value);
   SqliteStatement& BindNull(int index);
 
-  // Advances one row: true when a row is available, false when done.
+  // Advances one row: true when a row is available, false when done. A finished (or failed)
+  // statement is reset, ready to be re-bound and run again.
   Result<bool> Step();
   // Steps to completion, for statements that return no rows (or whose rows are ignored).
   Result<void> Run();
