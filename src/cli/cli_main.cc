@@ -33,6 +33,35 @@ std::string OneLine(std::string s) {
 
 using Action = std::function<Result<int>(CliContext&)>;
 
+// CLI11's message, except that a missing or unknown subcommand is named ("unknown command 'frob'
+// for 'gantry image'") rather than reported as "A subcommand is required".
+std::string UsageMessage(CLI::App& app, const CLI::ParseError& e) {
+  CLI::App* deepest = &app;
+  std::string path = "gantry";
+  while (!deepest->get_subcommands().empty()) {
+    deepest = deepest->get_subcommands().front();
+    path += " " + deepest->get_name();
+  }
+  std::string message = OneLine(e.what());
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
+      message.find("subcommand") != std::string::npos) {
+    std::vector<std::string> rest = app.remaining(true);
+    if (!rest.empty() && !rest.front().empty() && rest.front()[0] == '-') {
+      message = fmt::format("unknown flag '{}' for '{}'", rest.front(), path);
+    } else if (!rest.empty()) {
+      message = fmt::format("unknown command '{}' for '{}'", rest.front(), path);
+    } else {
+      std::string names;
+      for (const CLI::App* sub : deepest->get_subcommands({})) {
+        if (!names.empty()) names += ", ";
+        names += sub->get_name();
+      }
+      message = fmt::format("'{}' needs a command: {}", path, names);
+    }
+  }
+  return fmt::format("{} (see '{} --help')", message, path);
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"gantry: run containers on a self-hosted, ECS/Fargate-compatible platform",
                "gantry"};
@@ -161,7 +190,7 @@ int Main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
-    PrintError(OneLine(e.what()) + " (see 'gantry --help')");
+    PrintError(UsageMessage(app, e));
     return kExitUsage;
   }
   if (!action) {
