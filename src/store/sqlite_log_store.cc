@@ -131,17 +131,13 @@ class SqliteLogStore final : public LogStore {
     std::lock_guard lock(mu_);
     GANTRY_ASSIGN_OR_RETURN(
         SqliteStatement stmt,
-        db_->Prepare("SELECT g.name, g.created_ms, g.retention_days, "
-                     "  (SELECT COALESCE(SUM(s.stored_bytes), 0) FROM log_streams s "
-                     "   WHERE s.group_id = g.id) "
-                     "FROM log_groups g WHERE g.name >= ?1 AND (?2 IS NULL OR g.name < ?2) "
-                     "ORDER BY g.name"));
+        db_->Prepare(fmt::format("SELECT g.name, g.created_ms, g.retention_days, "
+                                 "  (SELECT COALESCE(SUM(s.stored_bytes), 0) FROM log_streams s "
+                                 "   WHERE s.group_id = g.id) "
+                                 "FROM log_groups g WHERE g.name >= ?1 {} ORDER BY g.name",
+                                 upper ? "AND g.name < ?2" : "")));
     stmt.Bind(1, prefix);
-    if (upper) {
-      stmt.Bind(2, *upper);
-    } else {
-      stmt.BindNull(2);
-    }
+    if (upper) stmt.Bind(2, *upper);
     std::vector<LogGroupInfo> out;
     for (;;) {
       GANTRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -177,16 +173,12 @@ class SqliteLogStore final : public LogStore {
     GANTRY_ASSIGN_OR_RETURN(int64_t group_id, RequireGroup(group));
     GANTRY_ASSIGN_OR_RETURN(
         SqliteStatement stmt,
-        db_->Prepare("SELECT name, created_ms, first_event_ms, last_event_ms, last_ingestion_ms, "
-                     "stored_bytes FROM log_streams "
-                     "WHERE group_id = ?1 AND name >= ?2 AND (?3 IS NULL OR name < ?3) "
-                     "ORDER BY name"));
+        db_->Prepare(fmt::format("SELECT name, created_ms, first_event_ms, last_event_ms, "
+                                 "last_ingestion_ms, stored_bytes FROM log_streams "
+                                 "WHERE group_id = ?1 AND name >= ?2 {} ORDER BY name",
+                                 upper ? "AND name < ?3" : "")));
     stmt.Bind(1, group_id).Bind(2, prefix);
-    if (upper) {
-      stmt.Bind(3, *upper);
-    } else {
-      stmt.BindNull(3);
-    }
+    if (upper) stmt.Bind(3, *upper);
     std::vector<LogStreamInfo> out;
     for (;;) {
       GANTRY_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -82,17 +82,18 @@ class SqliteStore final : public Store {
     // that the primary key index serves directly.
     std::optional<std::string> upper = PrefixUpperBound(opts.prefix);
     std::lock_guard lock(mu_);
+    // Two statements rather than "?4 IS NULL OR key < ?4", which the planner cannot use as an
+    // index bound.
     GANTRY_ASSIGN_OR_RETURN(
         SqliteStatement stmt,
-        db_->Prepare("SELECT key, value, revision, create_revision FROM objects "
-                     "WHERE kind = ?1 AND key >= ?2 AND key > ?3 AND (?4 IS NULL OR key < ?4) "
-                     "ORDER BY key LIMIT ?5"));
+        db_->Prepare(upper ? "SELECT key, value, revision, create_revision FROM objects "
+                             "WHERE kind = ?1 AND key >= ?2 AND key > ?3 AND key < ?4 "
+                             "ORDER BY key LIMIT ?5"
+                           : "SELECT key, value, revision, create_revision FROM objects "
+                             "WHERE kind = ?1 AND key >= ?2 AND key > ?3 "
+                             "ORDER BY key LIMIT ?5"));
     stmt.Bind(1, kind).Bind(2, opts.prefix).Bind(3, opts.start_after);
-    if (upper) {
-      stmt.Bind(4, *upper);
-    } else {
-      stmt.BindNull(4);
-    }
+    if (upper) stmt.Bind(4, *upper);
     stmt.Bind(5, opts.limit == 0 ? int64_t{-1} : static_cast<int64_t>(opts.limit));
     std::vector<Object> out;
     for (;;) {
