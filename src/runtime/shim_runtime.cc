@@ -246,10 +246,11 @@ Result<TaskStatus> ShimRuntime::Status(const std::string& task_dir) {
 Result<void> ShimRuntime::Stop(const std::string& task_dir) {
   if (!PathExists(task_paths::Spec(task_dir)))
     return MakeError(ErrorCode::kNotFound, "{}: no task", task_dir);
+  auto id = ReadShimIdentity(task_dir);
+  if (!id.ok() || !IsAlive(*id)) return Ok();  // nothing supervises the task: nothing to stop
+  // Recorded here as well as by the shim, so Status reflects the request at once.
   if (!PathExists(task_paths::StopRequested(task_dir)))
     GANTRY_TRY(WriteFileAtomic(task_paths::StopRequested(task_dir), std::to_string(NowMs()) + "\n"));
-  auto id = ReadShimIdentity(task_dir);
-  if (!id.ok()) return Ok();  // no shim (yet or any more): nothing to signal
   return SignalIdentified(*id, SIGTERM);
 }
 

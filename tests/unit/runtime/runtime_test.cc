@@ -106,6 +106,25 @@ TEST_P(RuntimeTest, ExitCodePassesThrough) {
   ASSERT_EQ(st.containers.size(), 1u);
   EXPECT_EQ(st.containers[0].exit_code, 3);
   EXPECT_FALSE(st.stop_requested);
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());  // a finished task has nothing to stop
+  EXPECT_FALSE(rt_->Status(t.dir)->stop_requested);
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, AllOutputCapturedBeforeExitIsRecorded) {
+  // 20000 lines then an immediate exit: the exit record must not be written before the pipes
+  // are drained. Also one 40000-byte line, split at the 16 KiB cap.
+  auto t = MakeTask({{"sh", "-c", "seq 1 20000; head -c 40000 /dev/zero | tr '\\0' x; echo"}});
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  EXPECT_EQ(st.containers[0].exit_code, 0);
+  auto logs = ReadLogLines(st.containers[0].log_path, 0, 100000);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_EQ(logs->lines.size(), 20003u);
+  EXPECT_EQ(logs->lines[0].text, "1");
+  EXPECT_EQ(logs->lines[19999].text, "20000");
+  EXPECT_EQ(logs->lines[20000].text.size(), 16384u);
+  EXPECT_EQ(logs->lines[20002].text.size(), 40000u - 2 * 16384u);
   Finish(t);
 }
 
