@@ -1,5 +1,7 @@
 #include "services/task_definition_service.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <set>
 

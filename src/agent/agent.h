@@ -1,0 +1,93 @@
+// Agent: runs the tasks the control plane assigns to this node. Desired vs actual per task:
+// launches (image -> rootfs -> netns -> runtime), watches containers (exit codes, OOM), ships
+// their log lines, stops on request, tears everything down, and reports each step. Every task it
+// touches has a record on disk first, so a restarted agent re-adopts running containers and
+// cleans up half-done work.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/control_plane.h"
+#include "common/clock.h"
+#include "image/image_store.h"
+#include "runtime/runtime.h"
+
+namespace gantry::agent {
+
+// Creates and deletes a task's network namespace. The foundation gives each task its own netns
+// with loopback; the awsvpc layer (CNI, warm pool) implements the same seam.
+class TaskNetwork {
+ public:
+  virtual ~TaskNetwork() = default;
+  // Returns the netns path for the task ("" for host networking).
+  virtual Result<std::string> Setup(const std::string& task_id, const std::string& network_mode) = 0;
+  virtual Result<void> Teardown(const std::string& task_id) = 0;
+};
+std::unique_ptr<TaskNetwork> MakeLoopbackOnlyNetwork();
+
+struct AgentOptions {
+  std::string node_id;
+  std::string state_dir;  // e.g. /var/lib/gantry/agent
+  int workers = 4;        // parallel launches/teardowns
+  std::chrono::milliseconds poll{100};
+};
+
+class Agent {
+ public:
+  Agent(AgentOptions opts, ControlPlane& cp, image::ImageStore& images, runtime::Runtime& runtime,
+        TaskNetwork& network, const Clock& clock);
+  ~Agent();
+
+  // Registers the node, re-adopts tasks recorded on disk, starts the loop and workers.
+  Result<void> Start();
+  // Stops the agent's threads. Containers keep running; a new agent adopts them.
+  void Stop();
+
+ private:
+  struct LocalTask;
+  void Loop();
+  void WorkerLoop();
+  void Enqueue(std::function<void()> job);
+  void OnAssignment(const model::Task& t);
+  void Launch(const std::string& id);
+  void Teardown(const std::string& id);
+  void Poll(LocalTask& lt);
+  void IngestLogs(LocalTask& lt, const runtime::TaskStatus& st);
+  Result<void> SaveRecord(const LocalTask& lt);
+  void AdoptFromDisk();
+  void ReportFailedLaunch(LocalTask& lt, const std::string& reason);
+  std::string RecordPath(const std::string& id) const;
+  std::string TaskDir(const std::string& id) const;
+  std::string RootfsDir(const std::string& id, const std::string& container) const;
+
+  AgentOptions opts_;
+  ControlPlane& cp_;
+  image::ImageStore& images_;
+  runtime::Runtime& runtime_;
+  TaskNetwork& network_;
+  const Clock& clock_;
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<LocalTask>> tasks_;
+  std::set<std::string> finished_;  // ids torn down, to ignore late assignments
+
+  std::mutex qmu_;
+  std::condition_variable qcv_;
+  std::deque<std::function<void()>> queue_;
+
+  std::atomic<bool> stop_{false};
+  std::thread loop_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace gantry::agent

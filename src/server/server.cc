@@ -1,0 +1,142 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <climits>
+#include <cstdio>
+
+#include "agent/agent.h"
+#include "agent/local_control_plane.h"
+#include "api/front_door.h"
+#include "api/http_server.h"
+#include "api/native_api.h"
+#include "common/file_util.h"
+#include "controllers/housekeeping.h"
+#include "controllers/task_scheduler.h"
+#include "image/image_store.h"
+#include "runtime/runtime.h"
+#include "services/task_definition_service.h"
+#include "services/task_service.h"
+#include "store/log_store.h"
+#include "store/store.h"
+
+#ifndef GANTRY_VERSION
+#define GANTRY_VERSION "0.1.0"
+#endif
+
+namespace gantry::server {
+
+namespace {
+
+std::string SelfExe() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "gantry";
+  buf[n] = 0;
+  return buf;
+}
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "gantry server: %s\n", msg.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int ServerMain(int argc, char** argv) {
+  ServerOptions o;
+  CLI::App app{"gantry server: the control plane and an agent for this machine"};
+  app.add_option("--data-dir", o.data_dir, "state, images, logs and task directories")
+      ->capture_default_str();
+  app.add_option("--listen", o.listen, "HOST:PORT for the HTTP API (port 0 = any free port)")
+      ->capture_default_str();
+  app.add_option("--region", o.region, "region named in ARNs")->capture_default_str();
+  app.add_option("--account-id", o.account_id, "account id named in ARNs")->capture_default_str();
+  app.add_option("--runtime", o.runtime, "OCI runtime binary: crun or runc")->capture_default_str();
+  app.add_option("--node-id", o.node_id, "id of the embedded agent's node")->capture_default_str();
+  app.add_flag("!--no-agent", o.embedded_agent, "do not run an agent for this machine");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (o.account_id.size() != 12 || o.account_id.find_first_not_of("0123456789") != std::string::npos)
+    return Fail("--account-id must be 12 digits");
+  if (!model::IsValidName(o.node_id)) return Fail("--node-id must be letters, digits, - or _");
+
+  // Signals are handled by sigwait below; every thread inherits the blocked mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  if (auto r = MakeDirs(o.data_dir); !r.ok()) return Fail(r.error().message);
+  auto store = store::OpenSqliteStore(o.data_dir + "/state.db");
+  if (!store.ok()) return Fail(store.error().message);
+  auto logs = store::OpenSqliteLogStore(o.data_dir + "/logs.db");
+  if (!logs.ok()) return Fail(logs.error().message);
+  auto images = image::OpenImageStore(o.data_dir + "/images");
+  if (!images.ok()) return Fail(images.error().message);
+
+  const Clock& clock = SystemClock::Instance();
+  model::Account account{o.region, o.account_id};
+  services::TaskDefinitionService taskdefs(**store, clock, account);
+  services::TaskService tasks(**store, clock, taskdefs);
+
+  api::NativeApi native({**store, **logs, **images, taskdefs, tasks, GANTRY_VERSION});
+  api::FrontDoor front(native);
+
+  controllers::TaskScheduler scheduler(**store, tasks);
+  controllers::Housekeeping housekeeping(tasks, **logs, clock);
+
+  runtime::ShimRuntimeOptions ro;
+  ro.runtime_binary = o.runtime;
+  ro.shim_binary = SelfExe();
+  auto runtime = runtime::MakeShimRuntime(ro);
+  auto network = agent::MakeLoopbackOnlyNetwork();
+  agent::LocalControlPlane cp(**store, **logs, taskdefs, tasks);
+  agent::AgentOptions ao;
+  ao.node_id = o.node_id;
+  ao.state_dir = o.data_dir + "/agent";
+  agent::Agent agent(ao, cp, **images, *runtime, *network, clock);
+
+  api::HttpServerOptions ho;
+  ho.listen = o.listen;
+  auto http = api::StartHttpServer(ho, [&front](const api::HttpRequest& r) { return front.Handle(r); });
+  if (!http.ok()) return Fail(http.error().message);
+
+  scheduler.Start();
+  housekeeping.Start();
+  if (o.embedded_agent) {
+    if (auto r = agent.Start(); !r.ok()) return Fail("agent: " + r.error().message);
+  }
+
+  std::string endpoint = "http://" + (*http)->Address();
+  // The first stdout line is machine-readable for scripts and tests.
+  std::printf("gantry server listening on %s\n", endpoint.c_str());
+  std::printf("  data dir: %s   runtime: %s   node: %s\n", o.data_dir.c_str(), o.runtime.c_str(),
+              o.node_id.c_str());
+  if (endpoint != kDefaultEndpoint) std::printf("  export GANTRY_ENDPOINT=%s\n", endpoint.c_str());
+  std::printf("  try:  gantry run --wait busybox:latest -- echo hello\n");
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  spdlog::info("signal {}: shutting down (running containers keep running)", sig);
+  (*http)->Stop();
+  agent.Stop();
+  scheduler.Stop();
+  housekeeping.Stop();
+  return 0;
+}
+
+}  // namespace gantry::server

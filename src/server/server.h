@@ -1,0 +1,23 @@
+// `gantry server`: wires the control plane (store, services, controllers, HTTP front door) and
+// the embedded agent for this machine into one process.
+#pragma once
+
+#include <string>
+
+namespace gantry::server {
+
+struct ServerOptions {
+  std::string data_dir = "/var/lib/gantry";
+  std::string listen = "127.0.0.1:7480";
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  std::string runtime = "crun";
+  std::string node_id = "local";
+  bool embedded_agent = true;
+};
+
+inline constexpr const char* kDefaultEndpoint = "http://127.0.0.1:7480";
+
+int ServerMain(int argc, char** argv);
+
+}  // namespace gantry::server
