@@ -1,8 +1,8 @@
 #include "store/log_token.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace gantry::store {
 

@@ -78,9 +78,7 @@ Result<void> SqliteStatement::Run() {
   }
 }
 
-int64_t SqliteStatement::ColumnInt(int column) const {
-  return sqlite3_column_int64(stmt_, column);
-}
+int64_t SqliteStatement::ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 std::optional<int64_t> SqliteStatement::ColumnOptionalInt(int column) const {
   if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
@@ -102,9 +100,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   }
   sqlite3* raw = nullptr;
   // NOMUTEX: every store serializes access to its connection itself.
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close_v2(raw);
@@ -134,8 +132,8 @@ SqliteDb::~SqliteDb() {
 }
 
 Error SqliteDb::LastError(std::string_view what) const {
-  return MakeError(SqliteErrorCode(sqlite3_extended_errcode(db_)), "sqlite {}: {}: {}", path_,
-                   what, sqlite3_errmsg(db_));
+  return MakeError(SqliteErrorCode(sqlite3_extended_errcode(db_)), "sqlite {}: {}: {}", path_, what,
+                   sqlite3_errmsg(db_));
 }
 
 Result<void> SqliteDb::Exec(const std::string& sql) {

@@ -2,15 +2,15 @@
 // by an AUTOINCREMENT id (never reused, so LastEventId() only grows even after deletes), with one
 // index per read path: (stream, ts) for Read and (group, ts) for Filter. SQLite appends the rowid
 // to every index, so both indexes are really ordered by (ts_ms, id).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "common/clock.h"
 #include "store/log_pattern.h"
@@ -83,7 +83,8 @@ class SqliteLogStore final : public LogStore {
     GANTRY_TRY(db_->Exec(kSchema));
     GANTRY_ASSIGN_OR_RETURN(
         SqliteStatement stmt,
-        db_->Prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'log_events'), 0)"));
+        db_->Prepare(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'log_events'), 0)"));
     GANTRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
     last_event_id_ = row ? stmt.ColumnInt(0) : 0;
     return Ok();
@@ -103,9 +104,9 @@ class SqliteLogStore final : public LogStore {
     std::lock_guard lock(mu_);
     GANTRY_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
     GANTRY_ASSIGN_OR_RETURN(int64_t id, RequireGroup(group));
-    for (const char* sql : {"DELETE FROM log_events WHERE group_id = ?1",
-                            "DELETE FROM log_streams WHERE group_id = ?1",
-                            "DELETE FROM log_groups WHERE id = ?1"}) {
+    for (const char* sql :
+         {"DELETE FROM log_events WHERE group_id = ?1",
+          "DELETE FROM log_streams WHERE group_id = ?1", "DELETE FROM log_groups WHERE id = ?1"}) {
       GANTRY_ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare(sql));
       GANTRY_TRY(stmt.Bind(1, id).Run());
     }
@@ -120,8 +121,9 @@ class SqliteLogStore final : public LogStore {
     }
     std::lock_guard lock(mu_);
     GANTRY_ASSIGN_OR_RETURN(int64_t id, RequireGroup(group));
-    GANTRY_ASSIGN_OR_RETURN(SqliteStatement stmt,
-                            db_->Prepare("UPDATE log_groups SET retention_days = ?2 WHERE id = ?1"));
+    GANTRY_ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_->Prepare("UPDATE log_groups SET retention_days = ?2 WHERE id = ?1"));
     stmt.Bind(1, id).Bind(2, days ? std::optional<int64_t>(*days) : std::nullopt);
     return stmt.Run();
   }
@@ -245,8 +247,12 @@ class SqliteLogStore final : public LogStore {
                          "first_event_ms = MIN(COALESCE(first_event_ms, ?2), ?2), "
                          "last_event_ms = MAX(COALESCE(last_event_ms, ?3), ?3), "
                          "last_ingestion_ms = ?4, stored_bytes = stored_bytes + ?5 WHERE id = ?1"));
-        GANTRY_TRY(
-            update.Bind(1, *stream_id).Bind(2, first).Bind(3, last).Bind(4, now_ms).Bind(5, bytes).Run());
+        GANTRY_TRY(update.Bind(1, *stream_id)
+                       .Bind(2, first)
+                       .Bind(3, last)
+                       .Bind(4, now_ms)
+                       .Bind(5, bytes)
+                       .Run());
       }
       GANTRY_TRY(txn.Commit());
     }
@@ -300,8 +306,8 @@ class SqliteLogStore final : public LogStore {
       for (;;) {
         GANTRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (!row) break;
-        page.events.push_back(LogEvent{stmt.ColumnInt(1), stmt.ColumnText(3), stmt.ColumnInt(2),
-                                       stmt.ColumnInt(0)});
+        page.events.push_back(
+            LogEvent{stmt.ColumnInt(1), stmt.ColumnText(3), stmt.ColumnInt(2), stmt.ColumnInt(0)});
       }
     }
     if (!forward) std::reverse(page.events.begin(), page.events.end());
@@ -362,8 +368,8 @@ class SqliteLogStore final : public LogStore {
     if (stream_filter) {
       std::unordered_set<std::string> wanted(opts.streams.begin(), opts.streams.end());
       for (const auto& [id, name] : names) {
-        bool match = opts.streams.empty() ? name.starts_with(opts.stream_prefix)
-                                          : wanted.count(name) > 0;
+        bool match =
+            opts.streams.empty() ? name.starts_with(opts.stream_prefix) : wanted.count(name) > 0;
         if (match) selected.push_back(id);
       }
       if (selected.empty()) return page;
@@ -374,8 +380,9 @@ class SqliteLogStore final : public LogStore {
     std::string sql = fmt::format(
         "SELECT id, ts_ms, ingest_ms, message, stream_id FROM log_events "
         "WHERE group_id = ?1 AND {} {} ORDER BY ts_ms, id LIMIT ?6",
-        kRangeWhere, stream_filter ? fmt::format("AND stream_id IN ({})", fmt::join(selected, ","))
-                                   : std::string());
+        kRangeWhere,
+        stream_filter ? fmt::format("AND stream_id IN ({})", fmt::join(selected, ","))
+                      : std::string());
     GANTRY_ASSIGN_OR_RETURN(auto owned, db_->PrepareUncached(sql));
     int64_t scanned = 0;
     for (;;) {
@@ -423,7 +430,8 @@ class SqliteLogStore final : public LogStore {
     {
       GANTRY_ASSIGN_OR_RETURN(
           SqliteStatement stmt,
-          db_->Prepare("SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL"));
+          db_->Prepare(
+              "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL"));
       for (;;) {
         GANTRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (!row) break;

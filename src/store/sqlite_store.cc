@@ -66,10 +66,9 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Object>> Get(const std::string& kind, const std::string& key) override {
     std::lock_guard lock(mu_);
-    GANTRY_ASSIGN_OR_RETURN(
-        SqliteStatement stmt,
-        db_->Prepare("SELECT value, revision, create_revision FROM objects "
-                     "WHERE kind = ?1 AND key = ?2"));
+    GANTRY_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                            db_->Prepare("SELECT value, revision, create_revision FROM objects "
+                                         "WHERE kind = ?1 AND key = ?2"));
     stmt.Bind(1, kind).Bind(2, key);
     GANTRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return std::optional<Object>();
@@ -168,9 +167,8 @@ class SqliteStore final : public Store {
     // A page never splits a revision: the caller resumes from the last revision it saw, so a
     // half-delivered transaction would lose its other events.
     const int64_t last = events.back().object.revision;
-    auto first_of_last = std::find_if(events.begin(), events.end(), [&](const Event& e) {
-      return e.object.revision == last;
-    });
+    auto first_of_last = std::find_if(events.begin(), events.end(),
+                                      [&](const Event& e) { return e.object.revision == last; });
     const auto delivered = static_cast<int64_t>(events.end() - first_of_last);
     GANTRY_ASSIGN_OR_RETURN(SqliteStatement count,
                             db_->Prepare("SELECT COUNT(*) FROM changes WHERE revision = ?1"));
@@ -207,7 +205,8 @@ class SqliteStore final : public Store {
     {
       GANTRY_ASSIGN_OR_RETURN(
           SqliteStatement get,
-          db_->Prepare("SELECT revision, create_revision FROM objects WHERE kind = ?1 AND key = ?2"));
+          db_->Prepare(
+              "SELECT revision, create_revision FROM objects WHERE kind = ?1 AND key = ?2"));
       get.Bind(1, op.kind).Bind(2, op.key);
       GANTRY_ASSIGN_OR_RETURN(bool row, get.Step());
       if (row) {

@@ -1,11 +1,10 @@
-#include "store/log_store.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
 #include "result_matchers.h"
+#include "store/log_store.h"
 #include "temp_dir.h"
 
 namespace gantry::store::testing {
@@ -122,10 +121,10 @@ TEST_F(SqliteLogStoreTest, AppendCreatesOnDemandOnlyWhenAsked) {
   EXPECT_TRUE(none.empty());
   EXPECT_EQ(logs_->LastEventId(), 0);
 
-  GANTRY_ASSERT_OK(logs_->Append("auto/group", "auto/stream",
-                                 {LogEvent{kBase + 10, "hello"}, LogEvent{kBase + 3, "early"},
-                                  LogEvent{kBase + 7, "mid"}},
-                                 true));
+  GANTRY_ASSERT_OK(logs_->Append(
+      "auto/group", "auto/stream",
+      {LogEvent{kBase + 10, "hello"}, LogEvent{kBase + 3, "early"}, LogEvent{kBase + 7, "mid"}},
+      true));
   GANTRY_ASSERT_OK_AND_ASSIGN(auto groups, logs_->ListGroups("auto/"));
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0].stored_bytes, 5 + 5 + 3);
@@ -212,15 +211,15 @@ TEST_F(SqliteLogStoreTest, StartFromTailThenPageBackward) {
   EXPECT_EQ(sizes, (std::vector<size_t>{10, 5, 0}));
 
   // Turning around: a forward token from a backward page continues after that page.
-  GANTRY_ASSERT_OK_AND_ASSIGN(auto back, logs_->Read("g", "s", {.token = tail.next_backward_token,
-                                                                 .limit = 3}));
-  GANTRY_ASSERT_OK_AND_ASSIGN(auto fwd, logs_->Read("g", "s", {.token = back.next_forward_token,
-                                                                .limit = 2}));
+  GANTRY_ASSERT_OK_AND_ASSIGN(
+      auto back, logs_->Read("g", "s", {.token = tail.next_backward_token, .limit = 3}));
+  GANTRY_ASSERT_OK_AND_ASSIGN(
+      auto fwd, logs_->Read("g", "s", {.token = back.next_forward_token, .limit = 2}));
   EXPECT_EQ(Messages(fwd.events), (std::vector<std::string>{"line 15", "line 16"}));
   // And from the empty page at the head, forward resumes at the very start.
   GANTRY_ASSERT_OK_AND_ASSIGN(auto head, logs_->Read("g", "s", {.token = token, .limit = 1}));
-  GANTRY_ASSERT_OK_AND_ASSIGN(auto first, logs_->Read("g", "s", {.token = head.next_forward_token,
-                                                                  .limit = 1}));
+  GANTRY_ASSERT_OK_AND_ASSIGN(
+      auto first, logs_->Read("g", "s", {.token = head.next_forward_token, .limit = 1}));
   EXPECT_EQ(Messages(first.events), (std::vector<std::string>{"line 0"}));
 }
 
@@ -230,10 +229,11 @@ TEST_F(SqliteLogStoreTest, ReadTimeWindow) {
                               logs_->Read("g", "s", {.start_ms = kBase + 3, .end_ms = kBase + 6}));
   EXPECT_EQ(Messages(window.events), (std::vector<std::string>{"line 3", "line 4", "line 5"}));
   GANTRY_ASSERT_OK_AND_ASSIGN(
-      auto newest, logs_->Read("g", "s", {.end_ms = kBase + 6, .limit = 2, .start_from_head = false}));
+      auto newest,
+      logs_->Read("g", "s", {.end_ms = kBase + 6, .limit = 2, .start_from_head = false}));
   EXPECT_EQ(Messages(newest.events), (std::vector<std::string>{"line 4", "line 5"}));
-  GANTRY_ASSERT_OK_AND_ASSIGN(auto next, logs_->Read("g", "s", {.end_ms = kBase + 6,
-                                                                 .token = newest.next_forward_token}));
+  GANTRY_ASSERT_OK_AND_ASSIGN(
+      auto next, logs_->Read("g", "s", {.end_ms = kBase + 6, .token = newest.next_forward_token}));
   EXPECT_TRUE(next.events.empty());
   EXPECT_EQ(next.next_forward_token, newest.next_forward_token);
 }
@@ -246,7 +246,8 @@ TEST_F(SqliteLogStoreTest, EmptyStreamGivesTokensThatFollowNewEvents) {
   ASSERT_FALSE(empty.next_forward_token.empty());
   ASSERT_FALSE(empty.next_backward_token.empty());
   GANTRY_ASSERT_OK(logs_->Append("g", "s", Events(kBase, 2), false));
-  GANTRY_ASSERT_OK_AND_ASSIGN(auto follow, logs_->Read("g", "s", {.token = empty.next_forward_token}));
+  GANTRY_ASSERT_OK_AND_ASSIGN(auto follow,
+                              logs_->Read("g", "s", {.token = empty.next_forward_token}));
   EXPECT_EQ(Messages(follow.events), (std::vector<std::string>{"line 0", "line 1"}));
 }
 
@@ -261,8 +262,10 @@ TEST_F(SqliteLogStoreTest, ReadErrors) {
 }
 
 TEST_F(SqliteLogStoreTest, FilterInterleavesStreamsByTimestamp) {
-  GANTRY_ASSERT_OK(logs_->Append("g", "web", {LogEvent{kBase + 1, "w1"}, LogEvent{kBase + 4, "w4"}}, true));
-  GANTRY_ASSERT_OK(logs_->Append("g", "db", {LogEvent{kBase + 2, "d2"}, LogEvent{kBase + 3, "d3"}}, true));
+  GANTRY_ASSERT_OK(
+      logs_->Append("g", "web", {LogEvent{kBase + 1, "w1"}, LogEvent{kBase + 4, "w4"}}, true));
+  GANTRY_ASSERT_OK(
+      logs_->Append("g", "db", {LogEvent{kBase + 2, "d2"}, LogEvent{kBase + 3, "d3"}}, true));
   GANTRY_ASSERT_OK(logs_->Append("g", "web-2", {LogEvent{kBase + 3, "x3"}}, true));
   GANTRY_ASSERT_OK(logs_->Append("other", "web", {LogEvent{kBase, "not this group"}}, true));
 
@@ -285,12 +288,11 @@ TEST_F(SqliteLogStoreTest, FilterInterleavesStreamsByTimestamp) {
 }
 
 TEST_F(SqliteLogStoreTest, FilterPatternTermsAndPhrases) {
-  GANTRY_ASSERT_OK(logs_->Append("g", "s",
-                                 {LogEvent{kBase, "ERROR disk full on /dev/sda"},
-                                  LogEvent{kBase + 1, "INFO all good"},
-                                  LogEvent{kBase + 2, "ERROR full disk"},
-                                  LogEvent{kBase + 3, "error disk full (lowercase)"}},
-                                 true));
+  GANTRY_ASSERT_OK(logs_->Append(
+      "g", "s",
+      {LogEvent{kBase, "ERROR disk full on /dev/sda"}, LogEvent{kBase + 1, "INFO all good"},
+       LogEvent{kBase + 2, "ERROR full disk"}, LogEvent{kBase + 3, "error disk full (lowercase)"}},
+      true));
   auto filter = [&](const std::string& pattern) {
     auto r = logs_->Filter("g", {.pattern = pattern});
     EXPECT_TRUE(r.ok()) << r.error().message;
@@ -356,10 +358,11 @@ TEST_F(SqliteLogStoreTest, FilterErrors) {
 
 TEST_F(SqliteLogStoreTest, RetentionDeletesOnlyExpiredEvents) {
   const int64_t now = kBase + 10 * kDayMs;
-  GANTRY_ASSERT_OK(logs_->Append("short", "s",
-                                 {LogEvent{now - 3 * kDayMs, "old"}, LogEvent{now - 2 * kDayMs, "old2"},
-                                  LogEvent{now - kDayMs / 2, "fresh"}},
-                                 true));
+  GANTRY_ASSERT_OK(
+      logs_->Append("short", "s",
+                    {LogEvent{now - 3 * kDayMs, "old"}, LogEvent{now - 2 * kDayMs, "old2"},
+                     LogEvent{now - kDayMs / 2, "fresh"}},
+                    true));
   GANTRY_ASSERT_OK(logs_->Append("forever", "s", {LogEvent{now - 9 * kDayMs, "ancient"}}, true));
   GANTRY_EXPECT_ERROR(logs_->SetRetention("missing", 1), ErrorCode::kNotFound);
   GANTRY_EXPECT_ERROR(logs_->SetRetention("short", 0), ErrorCode::kInvalidArgument);

@@ -15,7 +15,8 @@ constexpr SqliteStoreOptions kSmallHorizon{.keep_revisions = 100, .compact_every
 StoreFactory SqliteFactory() {
   return StoreFactory{
       .name = "Sqlite",
-      .open = [](const std::string& dir) { return OpenSqliteStore(dir + "/state.db", kSmallHorizon); },
+      .open =
+          [](const std::string& dir) { return OpenSqliteStore(dir + "/state.db", kSmallHorizon); },
       // Compaction at revision 110 drops revisions <= 10, so revision 1 is surely gone by then.
       .writes_to_compact = kSmallHorizon.keep_revisions + kSmallHorizon.compact_every,
       .min_retained = kSmallHorizon.keep_revisions,

@@ -52,9 +52,9 @@ TEST_P(StoreConformanceTest, KindsAreSeparateNamespaces) {
 TEST_P(StoreConformanceTest, RevisionsStrictlyIncreaseAcrossTheStore) {
   int64_t last = store_->CurrentRevision();
   for (int i = 0; i < 20; ++i) {
-    GANTRY_ASSERT_OK_AND_ASSIGN(int64_t rev,
-                                store_->Put(i % 2 ? "task" : "node", "k" + std::to_string(i % 3),
-                                            std::to_string(i)));
+    GANTRY_ASSERT_OK_AND_ASSIGN(
+        int64_t rev,
+        store_->Put(i % 2 ? "task" : "node", "k" + std::to_string(i % 3), std::to_string(i)));
     EXPECT_GT(rev, last);
     EXPECT_EQ(store_->CurrentRevision(), rev);
     last = rev;
@@ -164,9 +164,10 @@ TEST_P(StoreConformanceTest, FailedTxnWritesNothing) {
     Op failing;
     ErrorCode code;
   };
-  for (const Case& c : {Case{Op::Put("task", "existing", "x", kMustNotExist), ErrorCode::kAlreadyExists},
-                        Case{Op::Put("task", "existing", "x", r1), ErrorCode::kConflict},
-                        Case{Op::Delete("task", "absent", r1), ErrorCode::kNotFound}}) {
+  for (const Case& c :
+       {Case{Op::Put("task", "existing", "x", kMustNotExist), ErrorCode::kAlreadyExists},
+        Case{Op::Put("task", "existing", "x", r1), ErrorCode::kConflict},
+        Case{Op::Delete("task", "absent", r1), ErrorCode::kNotFound}}) {
     GANTRY_EXPECT_ERROR(store_->Txn({Op::Put("task", "new1", "a"), Op::Delete("task", "victim"),
                                      Op::Put("node", "new2", "b", kMustNotExist), c.failing}),
                         c.code);
@@ -190,8 +191,9 @@ TEST_P(StoreConformanceTest, FailedTxnWritesNothing) {
 
 TEST_P(StoreConformanceTest, OpsInATxnSeeEarlierOps) {
   GANTRY_ASSERT_OK_AND_ASSIGN(
-      int64_t rev, store_->Txn({Op::Put("task", "t1", "a", kMustNotExist), Op::Put("task", "t1", "b"),
-                                Op::Put("task", "t2", "c"), Op::Delete("task", "t2")}));
+      int64_t rev,
+      store_->Txn({Op::Put("task", "t1", "a", kMustNotExist), Op::Put("task", "t1", "b"),
+                   Op::Put("task", "t2", "c"), Op::Delete("task", "t2")}));
   GANTRY_ASSERT_OK_AND_ASSIGN(auto t1, store_->Get("task", "t1"));
   GANTRY_ASSERT_OK_AND_ASSIGN(auto t2, store_->Get("task", "t2"));
   ASSERT_TRUE(t1);
@@ -310,8 +312,7 @@ TEST_P(StoreConformanceTest, CompactedFeedAsksTheCallerToRelist) {
   }
   GANTRY_EXPECT_ERROR(store_->Changes(0), ErrorCode::kFailedPrecondition);
   const int64_t current = store_->CurrentRevision();
-  GANTRY_ASSERT_OK_AND_ASSIGN(auto recent,
-                              store_->Changes(current - f.min_retained, 0));
+  GANTRY_ASSERT_OK_AND_ASSIGN(auto recent, store_->Changes(current - f.min_retained, 0));
   ASSERT_EQ(static_cast<int64_t>(recent.size()), f.min_retained);
   EXPECT_EQ(recent.back().object.revision, current);
   // The objects themselves are never compacted.
