@@ -77,7 +77,8 @@ Result<void> MakeNamespaceAt(const std::string& path) {
 }  // namespace
 
 Result<std::string> CreateNetns(const std::string& name) {
-  if (!ValidName(name)) return MakeError(ErrorCode::kInvalidArgument, "invalid netns name '{}'", name);
+  if (!ValidName(name))
+    return MakeError(ErrorCode::kInvalidArgument, "invalid netns name '{}'", name);
   GANTRY_TRY(PrepareDir());
   const std::string path = std::string(kNetnsDir) + "/" + name;
   Fd f(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
@@ -98,7 +99,8 @@ Result<std::string> CreateNetns(const std::string& name) {
 }
 
 Result<void> DeleteNetns(const std::string& name) {
-  if (!ValidName(name)) return MakeError(ErrorCode::kInvalidArgument, "invalid netns name '{}'", name);
+  if (!ValidName(name))
+    return MakeError(ErrorCode::kInvalidArgument, "invalid netns name '{}'", name);
   const std::string path = std::string(kNetnsDir) + "/" + name;
   if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     return ErrnoError("umount " + path, errno);

@@ -27,19 +27,19 @@ constexpr const char* kDefaultPath =
 // Docker's default capability set (what ECS task definitions are written against), minus
 // nothing the host lacks: CAP_SYS_RESOURCE is not in this host's bounding set and is not here.
 constexpr const char* kDefaultCaps[] = {
-    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",     "CAP_FOWNER",
-    "CAP_MKNOD",  "CAP_NET_RAW",      "CAP_SETGID",     "CAP_SETUID",
-    "CAP_SETFCAP", "CAP_SETPCAP",     "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-    "CAP_KILL",   "CAP_AUDIT_WRITE",
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+    "CAP_KILL",    "CAP_AUDIT_WRITE",
 };
 
 // Syscalls a container has no business making (most also need capabilities it lacks; the
 // profile is defence in depth). Everything else is allowed.
 constexpr const char* kDeniedSyscalls[] = {
-    "add_key",      "bpf",         "delete_module", "finit_module",   "init_module",
-    "kexec_file_load", "kexec_load", "keyctl",      "open_by_handle_at", "perf_event_open",
-    "request_key",  "swapoff",     "swapon",        "userfaultfd",    "fsopen",
-    "fsmount",      "move_mount",  "open_tree",     "pivot_root",     "acct",
+    "add_key",         "bpf",        "delete_module", "finit_module",      "init_module",
+    "kexec_file_load", "kexec_load", "keyctl",        "open_by_handle_at", "perf_event_open",
+    "request_key",     "swapoff",    "swapon",        "userfaultfd",       "fsopen",
+    "fsmount",         "move_mount", "open_tree",     "pivot_root",        "acct",
 };
 
 Result<std::string> ReadInRoot(const std::string& rootfs, const char* rel) {
@@ -109,8 +109,8 @@ json::object Mount(const char* dest, const char* type, const char* source,
                    std::initializer_list<const char*> options) {
   json::array opts;
   for (const char* o : options) opts.emplace_back(o);
-  return json::object{{"destination", dest}, {"type", type}, {"source", source},
-                      {"options", std::move(opts)}};
+  return json::object{
+      {"destination", dest}, {"type", type}, {"source", source}, {"options", std::move(opts)}};
 }
 
 bool HasEnv(const std::vector<std::string>& env, std::string_view key) {
@@ -236,9 +236,9 @@ Result<json::object> BuildOciConfig(const TaskSpec& task, const ContainerSpec& c
       {"env", Strings(env)},
       {"cwd", c.cwd.empty() ? "/" : c.cwd},
       {"capabilities", std::move(capabilities)},
-      {"rlimits", json::array{json::object{{"type", "RLIMIT_NOFILE"},
-                                           {"hard", opts.nofile_limit},
-                                           {"soft", opts.nofile_limit}}}},
+      {"rlimits",
+       json::array{json::object{
+           {"type", "RLIMIT_NOFILE"}, {"hard", opts.nofile_limit}, {"soft", opts.nofile_limit}}}},
       {"noNewPrivileges", true},
   };
 
@@ -276,22 +276,22 @@ Result<json::object> BuildOciConfig(const TaskSpec& task, const ContainerSpec& c
       {"maskedPaths", json::array{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
                                   "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                                   "/proc/sched_debug", "/sys/firmware", "/proc/scsi"}},
-      {"readonlyPaths", json::array{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                    "/proc/sysrq-trigger"}},
+      {"readonlyPaths",
+       json::array{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
   };
   if (opts.seccomp) {
     json::array names;
     for (const char* s : kDeniedSyscalls) names.emplace_back(s);
-    linux_obj["seccomp"] = json::object{
-        {"defaultAction", "SCMP_ACT_ALLOW"},
+    linux_obj["seccomp"] = json::object {
+      {"defaultAction", "SCMP_ACT_ALLOW"},
 #if defined(__x86_64__)
-        {"architectures", json::array{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+          {"architectures", json::array{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
 #elif defined(__aarch64__)
-        {"architectures", json::array{"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}},
+          {"architectures", json::array{"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}},
 #endif
-        {"syscalls", json::array{json::object{{"names", std::move(names)},
-                                              {"action", "SCMP_ACT_ERRNO"},
-                                              {"errnoRet", 1}}}},
+          {"syscalls",
+           json::array{json::object{
+               {"names", std::move(names)}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}},
     };
   }
 

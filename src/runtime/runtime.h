@@ -17,18 +17,18 @@
 namespace gantry::runtime {
 
 struct ContainerSpec {
-  std::string name;                // unique within the task
-  std::vector<std::string> args;   // final argv (entryPoint + command already merged)
-  std::vector<std::string> env;    // KEY=VALUE, final
+  std::string name;               // unique within the task
+  std::vector<std::string> args;  // final argv (entryPoint + command already merged)
+  std::vector<std::string> env;   // KEY=VALUE, final
   std::string cwd = "/";
-  std::string user;                // "", "uid", "uid:gid", "name" or "name:group" (resolved in rootfs)
-  std::string rootfs;              // mounted root filesystem for this container
-  int64_t cpu_shares = 0;          // ECS container cpu units -> cpu weight; 0 = runtime default
-  int64_t memory_limit_bytes = 0;  // hard limit; 0 = none (task limit still applies)
+  std::string user;        // "", "uid", "uid:gid", "name" or "name:group" (resolved in rootfs)
+  std::string rootfs;      // mounted root filesystem for this container
+  int64_t cpu_shares = 0;  // ECS container cpu units -> cpu weight; 0 = runtime default
+  int64_t memory_limit_bytes = 0;        // hard limit; 0 = none (task limit still applies)
   int64_t memory_reservation_bytes = 0;  // soft limit; 0 = none
-  int64_t pids_limit = 0;          // 0 = default (4096)
-  bool essential = true;           // when an essential container exits, the shim stops the rest
-  int stop_timeout_s = 30;         // SIGTERM -> SIGKILL grace
+  int64_t pids_limit = 0;                // 0 = default (4096)
+  bool essential = true;    // when an essential container exits, the shim stops the rest
+  int stop_timeout_s = 30;  // SIGTERM -> SIGKILL grace
   std::string hostname;
 };
 
@@ -46,20 +46,20 @@ enum class ContainerState { kCreated, kRunning, kExited };
 struct ContainerStatus {
   std::string name;
   ContainerState state = ContainerState::kCreated;
-  std::optional<int> exit_code;   // 128+signal when killed; 137 on OOM
+  std::optional<int> exit_code;  // 128+signal when killed; 137 on OOM
   bool oom_killed = false;
-  std::string reason;             // e.g. "OutOfMemoryError: Container killed due to memory usage"
+  std::string reason;  // e.g. "OutOfMemoryError: Container killed due to memory usage"
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
-  std::string log_path;           // lines: "<unix_ms> <stdout|stderr> <text>\n"
+  std::string log_path;  // lines: "<unix_ms> <stdout|stderr> <text>\n"
 };
 
 struct TaskStatus {
   bool shim_alive = false;
-  bool finished = false;          // every container exited and the shim has exited
+  bool finished = false;  // every container exited and the shim has exited
   bool stop_requested = false;
   std::vector<ContainerStatus> containers;
-  std::string error;              // set when the shim failed to start a container
+  std::string error;  // set when the shim failed to start a container
 };
 
 class Runtime {
@@ -84,9 +84,9 @@ class Runtime {
 };
 
 struct ShimRuntimeOptions {
-  std::string runtime_binary = "crun";  // "crun" or "runc" (path or name in PATH)
-  std::string shim_binary;              // the gantry executable; `<shim_binary> shim <task_dir>`
-  std::string cgroup_parent = "gantry"; // cgroups at <controller>/<parent>/<task_id>/<container>
+  std::string runtime_binary = "crun";   // "crun" or "runc" (path or name in PATH)
+  std::string shim_binary;               // the gantry executable; `<shim_binary> shim <task_dir>`
+  std::string cgroup_parent = "gantry";  // cgroups at <controller>/<parent>/<task_id>/<container>
 };
 
 std::unique_ptr<Runtime> MakeShimRuntime(ShimRuntimeOptions opts);

@@ -38,9 +38,9 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr const char* kOomReason = "OutOfMemoryError: Container killed due to memory usage";
 
-void Log(const char* fmt_str, const std::string& msg) {
+void Log(const char* what, const std::string& detail) {
   std::fprintf(stderr, "%lld shim[%d]: %s%s\n", static_cast<long long>(NowMs()), ::getpid(),
-               fmt_str, msg.c_str());
+               what, detail.c_str());
 }
 
 struct Stream {
@@ -127,7 +127,8 @@ Result<void> Shim::Setup() {
     ::unsetenv("GANTRY_SHIM_READY_FD");
   }
   // Orphaned container inits (after `run -d` exits) are reparented to us.
-  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return ErrnoError("PR_SET_CHILD_SUBREAPER", errno);
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+    return ErrnoError("PR_SET_CHILD_SUBREAPER", errno);
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t mask;
   sigemptyset(&mask);
@@ -158,8 +159,8 @@ Result<void> Shim::Setup() {
     c.id = ContainerId(cfg_.task.task_id, spec.name);
     c.rec.status.name = spec.name;
     c.rec.status.log_path = task_paths::Log(dir_, spec.name);
-    c.log.Reset(::open(c.rec.status.log_path.c_str(),
-                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    c.log.Reset(
+        ::open(c.rec.status.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!c.log.valid()) return ErrnoError("open " + c.rec.status.log_path, errno);
   }
   return Ok();
@@ -176,8 +177,8 @@ Result<void> Shim::SpawnRuntime(Container& c) {
 
   const std::string pid_file = task_paths::PidFile(dir_, c.spec.name);
   const std::string bundle = task_paths::Bundle(dir_, c.spec.name);
-  std::vector<std::string> args = {cfg_.runtime_binary, "run", "--detach", "--pid-file", pid_file,
-                                   "--bundle", bundle, c.id};
+  std::vector<std::string> args = {cfg_.runtime_binary, "run",  "--detach", "--pid-file", pid_file,
+                                   "--bundle",          bundle, c.id};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -228,12 +229,13 @@ Result<void> Shim::StartContainers() {
       char buf[4096];
       std::string msg;
       ssize_t n;
-      while ((n = ::read(c.err.fd.get(), buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
+      while ((n = ::read(c.err.fd.get(), buf, sizeof buf)) > 0)
+        msg.append(buf, static_cast<size_t>(n));
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
       if (msg.size() > 2000) msg.resize(2000);
       if (!errors.empty()) errors += "; ";
-      errors += fmt::format("container {}: {} run exited {}: {}", c.spec.name,
-                            cfg_.runtime_binary, code, msg);
+      errors += fmt::format("container {}: {} run exited {}: {}", c.spec.name, cfg_.runtime_binary,
+                            code, msg);
       continue;
     }
     auto pid_text = ReadFile(task_paths::PidFile(dir_, c.spec.name));
@@ -461,8 +463,10 @@ void Shim::Loop() {
       signalfd_siginfo si;
       bool child = false, stop = false;
       while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGCHLD) child = true;
-        else stop = true;
+        if (si.ssi_signo == SIGCHLD)
+          child = true;
+        else
+          stop = true;
       }
       if (stop) {
         Log("stop requested", "");

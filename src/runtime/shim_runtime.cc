@@ -177,7 +177,8 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
@@ -189,7 +190,8 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   }
 
   std::string msg;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReadyTimeoutMs);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kReadyTimeoutMs);
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     deadline - std::chrono::steady_clock::now())
@@ -211,8 +213,8 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   if (msg == "ok") return Ok();
   if (msg.starts_with("error: "))
     return MakeError(ErrorCode::kFailedPrecondition, "{}", msg.substr(7));
-  return MakeError(ErrorCode::kInternal, "{}: shim exited before reporting readiness (see {})",
-                   dir, log_path);
+  return MakeError(ErrorCode::kInternal, "{}: shim exited before reporting readiness (see {})", dir,
+                   log_path);
 }
 
 Result<TaskStatus> ShimRuntime::Status(const std::string& task_dir) {
@@ -250,7 +252,8 @@ Result<void> ShimRuntime::Stop(const std::string& task_dir) {
   if (!id.ok() || !IsAlive(*id)) return Ok();  // nothing supervises the task: nothing to stop
   // Recorded here as well as by the shim, so Status reflects the request at once.
   if (!PathExists(task_paths::StopRequested(task_dir)))
-    GANTRY_TRY(WriteFileAtomic(task_paths::StopRequested(task_dir), std::to_string(NowMs()) + "\n"));
+    GANTRY_TRY(
+        WriteFileAtomic(task_paths::StopRequested(task_dir), std::to_string(NowMs()) + "\n"));
   return SignalIdentified(*id, SIGTERM);
 }
 
@@ -263,7 +266,8 @@ Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
   if (ShimAlive(task_dir))
     return MakeError(ErrorCode::kFailedPrecondition, "task {}: shim still running",
                      cfg->task.task_id);
-  const std::string runtime = cfg->runtime_binary.empty() ? opts_.runtime_binary : cfg->runtime_binary;
+  const std::string runtime =
+      cfg->runtime_binary.empty() ? opts_.runtime_binary : cfg->runtime_binary;
   Result<void> result = Ok();
   for (const auto& c : cfg->task.containers) {
     auto text = ReadFile(task_paths::Status(task_dir, c.name));
@@ -272,7 +276,8 @@ Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
       if (rec.ok() && rec->deleted) continue;
     }
     // The shim died before deleting it: kill and delete whatever the runtime still knows.
-    auto r = RunProcess({.argv = {runtime, "delete", "-f", ContainerId(cfg->task.task_id, c.name)}});
+    auto r =
+        RunProcess({.argv = {runtime, "delete", "-f", ContainerId(cfg->task.task_id, c.name)}});
     if (!r.ok()) result = r.error();
   }
   if (auto r = RemoveTaskCgroup(cfg->cgroup_parent, cfg->task.task_id); !r.ok()) result = r;

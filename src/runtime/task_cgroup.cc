@@ -33,7 +33,8 @@ Result<void> WriteCgroupFile(const std::string& path, std::string_view value) {
 }
 
 Result<void> MkdirOne(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("mkdir " + path, errno);
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+    return ErrnoError("mkdir " + path, errno);
   return Ok();
 }
 
@@ -130,14 +131,14 @@ Result<void> CreateTaskCgroup(const std::string& parent, const std::string& task
     const std::string dir = root + "/cpu" + rel;
     GANTRY_TRY(MakeDirs(dir));
     GANTRY_TRY(WriteCgroupFile(dir + "/cpu.cfs_period_us", std::to_string(kCfsPeriodUs)));
-    GANTRY_TRY(WriteCgroupFile(dir + "/cpu.cfs_quota_us",
-                               std::to_string(CfsQuotaUs(limits.cpu_units))));
+    GANTRY_TRY(
+        WriteCgroupFile(dir + "/cpu.cfs_quota_us", std::to_string(CfsQuotaUs(limits.cpu_units))));
   }
   if (limits.memory_bytes > 0) {
     const std::string dir = root + "/memory" + rel;
     GANTRY_TRY(MakeDirs(dir));
-    GANTRY_TRY(WriteCgroupFile(dir + "/memory.limit_in_bytes",
-                               std::to_string(limits.memory_bytes)));
+    GANTRY_TRY(
+        WriteCgroupFile(dir + "/memory.limit_in_bytes", std::to_string(limits.memory_bytes)));
   }
   return Ok();
 }

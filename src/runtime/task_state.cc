@@ -24,7 +24,9 @@ std::string Bundle(const std::string& dir, const std::string& c) { return dir + 
 std::string PidFile(const std::string& dir, const std::string& c) {
   return dir + "/bundles/" + c + "/init.pid";
 }
-std::string Log(const std::string& dir, const std::string& c) { return dir + "/logs/" + c + ".log"; }
+std::string Log(const std::string& dir, const std::string& c) {
+  return dir + "/logs/" + c + ".log";
+}
 std::string Status(const std::string& dir, const std::string& c) {
   return dir + "/status/" + c + ".json";
 }
@@ -111,14 +113,10 @@ std::string SerializeShimConfig(const ShimConfig& cfg) {
     });
   }
   json::object o{
-      {"task_id", cfg.task.task_id},
-      {"dir", cfg.task.dir},
-      {"netns_path", cfg.task.netns_path},
-      {"cpu_units", cfg.task.cpu_units},
-      {"memory_bytes", cfg.task.memory_bytes},
-      {"containers", std::move(containers)},
-      {"runtime_binary", cfg.runtime_binary},
-      {"cgroup_parent", cfg.cgroup_parent},
+      {"task_id", cfg.task.task_id},           {"dir", cfg.task.dir},
+      {"netns_path", cfg.task.netns_path},     {"cpu_units", cfg.task.cpu_units},
+      {"memory_bytes", cfg.task.memory_bytes}, {"containers", std::move(containers)},
+      {"runtime_binary", cfg.runtime_binary},  {"cgroup_parent", cfg.cgroup_parent},
   };
   return json::serialize(o);
 }
@@ -158,9 +156,12 @@ Result<ShimConfig> LoadShimConfig(const std::string& task_dir) {
 namespace {
 std::string_view StateName(ContainerState s) {
   switch (s) {
-    case ContainerState::kCreated: return "created";
-    case ContainerState::kRunning: return "running";
-    case ContainerState::kExited: return "exited";
+    case ContainerState::kCreated:
+      return "created";
+    case ContainerState::kRunning:
+      return "running";
+    case ContainerState::kExited:
+      return "exited";
   }
   return "created";
 }
@@ -169,12 +170,8 @@ std::string_view StateName(ContainerState s) {
 std::string SerializeContainerRecord(const ContainerRecord& rec) {
   const auto& s = rec.status;
   json::object o{
-      {"name", s.name},
-      {"state", StateName(s.state)},
-      {"oom_killed", s.oom_killed},
-      {"reason", s.reason},
-      {"started_ms", s.started_ms},
-      {"finished_ms", s.finished_ms},
+      {"name", s.name},         {"state", StateName(s.state)}, {"oom_killed", s.oom_killed},
+      {"reason", s.reason},     {"started_ms", s.started_ms},  {"finished_ms", s.finished_ms},
       {"deleted", rec.deleted},
   };
   if (s.exit_code) o["exit_code"] = *s.exit_code;
@@ -197,9 +194,12 @@ Result<ContainerRecord> ParseContainerRecord(std::string_view text) {
   GANTRY_TRY(ReadInto(GetBool(o, "deleted", "status"), rec.deleted));
   GANTRY_ASSIGN_OR_RETURN(auto code, GetInt(o, "exit_code", "status"));
   if (code) s.exit_code = static_cast<int>(*code);
-  if (state == "running") s.state = ContainerState::kRunning;
-  else if (state == "exited") s.state = ContainerState::kExited;
-  else s.state = ContainerState::kCreated;
+  if (state == "running")
+    s.state = ContainerState::kRunning;
+  else if (state == "exited")
+    s.state = ContainerState::kExited;
+  else
+    s.state = ContainerState::kCreated;
   return rec;
 }
 
@@ -224,7 +224,8 @@ Result<ProcessIdentity> IdentifyProcess(pid_t pid) {
   }
   ProcessIdentity id{pid, 0};
   auto end = rest.find(' ', pos);
-  std::string_view tok = rest.substr(pos, end == std::string_view::npos ? rest.size() - pos : end - pos);
+  std::string_view tok =
+      rest.substr(pos, end == std::string_view::npos ? rest.size() - pos : end - pos);
   if (std::from_chars(tok.data(), tok.data() + tok.size(), id.start_time).ec != std::errc())
     return MakeError(ErrorCode::kInternal, "/proc/{}/stat: bad starttime", pid);
   return id;

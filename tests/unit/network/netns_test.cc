@@ -1,6 +1,8 @@
 // Named network namespaces: create with lo up, list, delete idempotently, no mounts left.
-#include <gtest/gtest.h>
+#include "network/netns.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -14,7 +16,6 @@
 #include <thread>
 
 #include "common/ids.h"
-#include "network/netns.h"
 
 namespace gantry::network {
 namespace {

@@ -1,5 +1,7 @@
 // Runtime conformance tests against the real OCI runtimes (crun and runc), run as root. Each
 // test starts real tasks through the shim and ends by checking that nothing was left behind.
+#include "runtime/runtime.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -12,7 +14,6 @@
 #include "common/file_util.h"
 #include "common/ids.h"
 #include "network/netns.h"
-#include "runtime/runtime.h"
 #include "runtime/task_state.h"
 #include "test_env.h"
 
@@ -275,8 +276,10 @@ TEST_P(CrunTest, TwentyConcurrentTasks) {
   for (auto& t : tasks) {
     threads.emplace_back([&, tp = &t] {
       auto r = rt_->Start(*tp);
-      if (r.ok()) ++started;
-      else ADD_FAILURE() << r.error().message;
+      if (r.ok())
+        ++started;
+      else
+        ADD_FAILURE() << r.error().message;
     });
   }
   for (auto& th : threads) th.join();

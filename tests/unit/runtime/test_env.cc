@@ -103,7 +103,8 @@ Result<TaskStatus> Poll(Runtime& rt, const std::string& dir, std::chrono::millis
 
 Result<TaskStatus> WaitFinished(Runtime& rt, const std::string& dir,
                                 std::chrono::milliseconds timeout) {
-  return Poll(rt, dir, timeout, [](const TaskStatus& s) { return s.finished; }, "finished");
+  return Poll(
+      rt, dir, timeout, [](const TaskStatus& s) { return s.finished; }, "finished");
 }
 
 Result<TaskStatus> WaitRunning(Runtime& rt, const std::string& dir,

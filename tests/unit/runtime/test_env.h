@@ -13,7 +13,7 @@ namespace gantry::runtime::testing {
 // A per-process scratch dir with a busybox rootfs (built once, shared read-mostly).
 const std::string& ScratchDir();
 const std::string& BusyboxRootfs();  // "" when /bin/busybox is missing
-std::string ShimBinary();             // resolved /proc/self/exe
+std::string ShimBinary();            // resolved /proc/self/exe
 bool HaveBinary(const std::string& name);
 
 TaskSpec MakeTask(const std::vector<std::vector<std::string>>& container_args);
