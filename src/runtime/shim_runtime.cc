@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +59,18 @@ Result<ProcessIdentity> ReadShimIdentity(const std::string& dir) {
 bool ShimAlive(const std::string& dir) {
   auto id = ReadShimIdentity(dir);
   return id.ok() && IsAlive(*id);
+}
+
+// True in the few milliseconds between spawning the shim and the shim recording its pid (or
+// while a Start that crashed with the agent could still be coming up): not dead yet.
+bool ShimStarting(const std::string& dir) {
+  if (PathExists(task_paths::ShimPid(dir)) || PathExists(task_paths::ShimDone(dir)) ||
+      PathExists(task_paths::Error(dir)))
+    return false;
+  struct stat st;
+  if (::stat(task_paths::Spec(dir).c_str(), &st) != 0) return false;
+  const int64_t written_ms = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
+  return NowMs() - written_ms < kReadyTimeoutMs;
 }
 
 class ShimRuntime final : public Runtime {
@@ -129,9 +142,9 @@ Result<void> ShimRuntime::Start(const TaskSpec& spec) {
       (void)SignalIdentified(*id, SIGKILL);
       for (int i = 0; i < 500 && IsAlive(*id); ++i) ::usleep(10000);
     }
-    (void)Cleanup(spec.dir);
     if (!PathExists(task_paths::Error(spec.dir)))
       (void)WriteFileAtomic(task_paths::Error(spec.dir), r.error().message);
+    (void)Cleanup(spec.dir);
   }
   return r;
 }
@@ -221,6 +234,7 @@ Result<TaskStatus> ShimRuntime::Status(const std::string& task_dir) {
   GANTRY_ASSIGN_OR_RETURN(ShimConfig cfg, LoadShimConfig(task_dir));
   TaskStatus ts;
   ts.shim_alive = ShimAlive(task_dir);
+  const bool starting = !ts.shim_alive && ShimStarting(task_dir);
   ts.stop_requested = PathExists(task_paths::StopRequested(task_dir));
   if (auto err = ReadFile(task_paths::Error(task_dir)); err.ok()) ts.error = std::move(*err);
   bool all_exited = true;
@@ -231,7 +245,7 @@ Result<TaskStatus> ShimRuntime::Status(const std::string& task_dir) {
     }
     s.name = c.name;
     s.log_path = task_paths::Log(task_dir, c.name);
-    if (s.state != ContainerState::kExited && !ts.shim_alive) {
+    if (s.state != ContainerState::kExited && !ts.shim_alive && !starting) {
       // Nobody supervises the container any more: its exit code is unknowable. Report that
       // rather than a guess; Cleanup removes whatever is left of it.
       s.state = ContainerState::kExited;
@@ -263,7 +277,7 @@ Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
     if (cfg.error().code == ErrorCode::kNotFound) return Ok();
     return std::move(cfg).error();
   }
-  if (ShimAlive(task_dir))
+  if (ShimAlive(task_dir) || ShimStarting(task_dir))
     return MakeError(ErrorCode::kFailedPrecondition, "task {}: shim still running",
                      cfg->task.task_id);
   const std::string runtime =

@@ -200,6 +200,18 @@ TEST_P(RuntimeTest, StartFailureIsReportedAndCleanedUp) {
   Finish(t);
 }
 
+TEST_P(RuntimeTest, MissingShimBinaryFailsCleanly) {
+  rt_ = MakeShimRuntime({.runtime_binary = GetParam(), .shim_binary = "/no/such/shim"});
+  auto t = MakeTask({{"true"}});
+  auto s = rt_->Start(t);
+  ASSERT_FALSE(s.ok());
+  auto st = rt_->Status(t.dir);
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(st->finished);
+  EXPECT_FALSE(st->error.empty());
+  Finish(t);
+}
+
 TEST_P(RuntimeTest, EssentialExitStopsSibling) {
   auto t = MakeTask({{"sh", "-c", "sleep 0.3; exit 5"}, {"sleep", "1000"}});
   t.containers[1].essential = false;
