@@ -20,13 +20,23 @@ ErrorCode CodeFromName(std::string_view name, int status) {
   if (name == "Unauthenticated") return ErrorCode::kUnauthenticated;
   if (name == "Unavailable") return ErrorCode::kUnavailable;
   switch (status) {
-    case 400: case 405: case 413: return ErrorCode::kInvalidArgument;
-    case 401: case 403: return ErrorCode::kUnauthenticated;
-    case 404: return ErrorCode::kNotFound;
-    case 409: return ErrorCode::kConflict;
-    case 429: return ErrorCode::kResourceExhausted;
-    case 503: return ErrorCode::kUnavailable;
-    default: return ErrorCode::kInternal;
+    case 400:
+    case 405:
+    case 413:
+      return ErrorCode::kInvalidArgument;
+    case 401:
+    case 403:
+      return ErrorCode::kUnauthenticated;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kConflict;
+    case 429:
+      return ErrorCode::kResourceExhausted;
+    case 503:
+      return ErrorCode::kUnavailable;
+    default:
+      return ErrorCode::kInternal;
   }
 }
 

@@ -1,12 +1,12 @@
 // Command-line parsing (CLI11) and dispatch; the only translation unit that includes CLI11.
 #include "cli/cli_main.h"
 
-#include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <functional>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/spinner.h"
@@ -83,16 +83,14 @@ int Main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a container from an image as a task");
   run_cmd->add_option("-e,--env", run.env_args, "Set an environment variable (K=V, or K to copy)")
       ->allow_extra_args(false);
-  auto* cpu_opt = run_cmd->add_option("--cpu", run.spec.cpu.emplace(),
-                                      "CPU units (1024 = 1 vCPU)")
+  auto* cpu_opt = run_cmd->add_option("--cpu", run.spec.cpu.emplace(), "CPU units (1024 = 1 vCPU)")
                       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   auto* mem_opt = run_cmd->add_option("--memory", run.spec.memory.emplace(), "Memory in MiB")
                       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   run_cmd->add_option("--name", run.spec.container_name, "Container name (default: main)");
   run_cmd->add_option("--started-by", run.spec.started_by, "Value for the task's startedBy");
-  auto* wait_opt =
-      run_cmd->add_flag("--wait", run.wait,
-                        "Follow the task: stream its logs, exit with the container's exit code");
+  auto* wait_opt = run_cmd->add_flag(
+      "--wait", run.wait, "Follow the task: stream its logs, exit with the container's exit code");
   run_cmd->add_flag("-d,--detach", detach, "Print the task id and return (the default)")
       ->excludes(wait_opt);
   run_cmd->add_option("image", run.spec.image, "Image reference, e.g. busybox:latest")->required();
@@ -161,9 +159,8 @@ int Main(int argc, char** argv) {
       taskdef_cmd->add_subcommand("register", "Register a task definition from a JSON file");
   register_cmd->add_option("-f,--file", taskdef_file, "ECS task definition JSON (- for stdin)")
       ->required();
-  register_cmd->callback([&] {
-    action = [&](CliContext& ctx) { return TaskdefRegisterCommand(ctx, taskdef_file); };
-  });
+  register_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return TaskdefRegisterCommand(ctx, taskdef_file); }; });
   TaskdefLsOptions taskdef_ls;
   auto* taskdef_ls_cmd = taskdef_cmd->add_subcommand("ls", "List task definitions");
   taskdef_ls_cmd->add_option("--family-prefix", taskdef_ls.family_prefix, "Filter by family");
@@ -176,8 +173,7 @@ int Main(int argc, char** argv) {
   taskdef_inspect_cmd->add_option("reference", taskdef_ref, "FAMILY[:REV] or ARN")->required();
   taskdef_inspect_cmd->callback(
       [&] { action = [&](CliContext& ctx) { return TaskdefInspectCommand(ctx, taskdef_ref); }; });
-  auto* taskdef_rm_cmd =
-      taskdef_cmd->add_subcommand("rm", "Deregister a task definition revision");
+  auto* taskdef_rm_cmd = taskdef_cmd->add_subcommand("rm", "Deregister a task definition revision");
   taskdef_rm_cmd->add_option("reference", taskdef_ref, "FAMILY:REV or ARN")->required();
   taskdef_rm_cmd->callback(
       [&] { action = [&](CliContext& ctx) { return TaskdefRmCommand(ctx, taskdef_ref); }; });

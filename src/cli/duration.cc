@@ -59,12 +59,18 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     while (i < text.size() && !IsDigit(text[i]) && text[i] != '.') ++i;
     std::string_view unit = text.substr(ustart, i - ustart);
     int64_t unit_ms;
-    if (unit == "ms") unit_ms = 1;
-    else if (unit == "s") unit_ms = 1000;
-    else if (unit == "m") unit_ms = 60'000;
-    else if (unit == "h") unit_ms = 3'600'000;
-    else if (unit == "d") unit_ms = 86'400'000;
-    else return bad();
+    if (unit == "ms")
+      unit_ms = 1;
+    else if (unit == "s")
+      unit_ms = 1000;
+    else if (unit == "m")
+      unit_ms = 60'000;
+    else if (unit == "h")
+      unit_ms = 3'600'000;
+    else if (unit == "d")
+      unit_ms = 86'400'000;
+    else
+      return bad();
 
     if (whole > kMaxMs / unit_ms) return bad();
     total_ms += whole * unit_ms + static_cast<int64_t>(frac * static_cast<double>(unit_ms));

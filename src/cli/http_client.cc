@@ -10,7 +10,6 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-
 #include <optional>
 
 namespace gantry::cli {
@@ -58,8 +57,9 @@ Result<Endpoint> ParseEndpoint(std::string_view url) {
   if (ep.host.empty())
     return MakeError(ErrorCode::kInvalidArgument, "invalid endpoint URL '{}': no host", url);
   ep.port = u.has_port() ? std::string(u.port()) : "80";
-  if (ep.port.empty() || ep.port.size() > 5 || ep.port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(ep.port) == 0 || std::stoi(ep.port) > 65535)
+  if (ep.port.empty() || ep.port.size() > 5 ||
+      ep.port.find_first_not_of("0123456789") != std::string::npos || std::stoi(ep.port) == 0 ||
+      std::stoi(ep.port) > 65535)
     return MakeError(ErrorCode::kInvalidArgument, "invalid endpoint URL '{}': bad port '{}'", url,
                      ep.port);
   ep.base_path = std::string(u.encoded_path());
@@ -156,8 +156,7 @@ struct HttpClient::Impl {
     req.prepare_payload();
 
     stream->expires_after(timeout);
-    http::async_write(*stream, req,
-                      [&a](const beast::error_code& e, std::size_t) { a.ec = e; });
+    http::async_write(*stream, req, [&a](const beast::error_code& e, std::size_t) { a.ec = e; });
     RunPending();
     if (a.ec) return a;
 
@@ -205,10 +204,10 @@ Result<Response> HttpClient::Request(std::string_view method, std::string_view t
       return MakeError(ErrorCode::kUnavailable, "{} {}{} timed out after {}", method,
                        impl_->endpoint.display, target, Seconds(timeout));
     if (a.ec == http::error::body_limit)
-      return MakeError(ErrorCode::kResourceExhausted, "{} {}{}: reply larger than {} bytes",
-                       method, impl_->endpoint.display, target, kMaxResponseBody);
-    return MakeError(ErrorCode::kUnavailable, "{} {}{} failed: {}", method,
-                     impl_->endpoint.display, target, a.ec.message());
+      return MakeError(ErrorCode::kResourceExhausted, "{} {}{}: reply larger than {} bytes", method,
+                       impl_->endpoint.display, target, kMaxResponseBody);
+    return MakeError(ErrorCode::kUnavailable, "{} {}{} failed: {}", method, impl_->endpoint.display,
+                     target, a.ec.message());
   }
 }
 

@@ -1,7 +1,6 @@
 // `gantry image import|ls|rm`: the server's image store.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <chrono>
 #include <filesystem>
 

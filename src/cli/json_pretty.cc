@@ -1,7 +1,8 @@
 #include "cli/json_pretty.h"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+
+#include <boost/json/serialize.hpp>
 
 namespace gantry::cli {
 

@@ -1,7 +1,6 @@
 #include "cli/log_stream.h"
 
 #include <boost/json/object.hpp>
-
 #include <chrono>
 
 #include "cli/api_client.h"

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/json/array.hpp>
-
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -19,10 +18,10 @@ class ApiClient;
 
 struct LogQuery {
   std::string task_id;
-  std::string container;               // empty: all containers
-  std::optional<int64_t> start_ms;     // only sent on the first page (no token yet)
+  std::string container;            // empty: all containers
+  std::optional<int64_t> start_ms;  // only sent on the first page (no token yet)
   std::string next_token;
-  int wait_seconds = 0;                // long-poll; the API allows up to 20
+  int wait_seconds = 0;  // long-poll; the API allows up to 20
 };
 
 struct LogPage {

@@ -2,7 +2,6 @@
 // is STOPPED and every line was returned.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <chrono>
 
 #include "cli/commands.h"

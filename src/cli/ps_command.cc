@@ -1,7 +1,6 @@
 // `gantry ps`: the task table (running tasks, or with -a also recently stopped ones).
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <chrono>
 
 #include "cli/commands.h"

@@ -4,7 +4,6 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -69,9 +68,8 @@ Result<json::object> GetTask(ApiClient& api, const std::string& id) {
 
 // Follows the task until it is STOPPED and its logs are drained; returns the final task.
 Result<json::object> FollowTask(ApiClient& api, const std::string& id, Spinner& spinner) {
-  LogPrinter printer(false, [&spinner](std::FILE* out, std::string_view text) {
-    spinner.Write(out, text);
-  });
+  LogPrinter printer(
+      false, [&spinner](std::FILE* out, std::string_view text) { spinner.Write(out, text); });
   LogQuery query{.task_id = id};
   int empty_after_stop = 0;
   for (;;) {
@@ -118,7 +116,8 @@ int ExitCodeFor(const json::object& task, const RunSpec& spec) {
   if (*code != 0) {
     std::string reason = ContainerReason(task, spec.container_name);
     if (!reason.empty())
-      PrintError(fmt::format("container {} exited with {}: {}", spec.container_name, *code, reason));
+      PrintError(
+          fmt::format("container {} exited with {}: {}", spec.container_name, *code, reason));
   }
   return *code < 0 || *code > 255 ? 1 : *code;
 }
@@ -130,7 +129,8 @@ Result<int> RunCommand(CliContext& ctx, RunOptions options) {
   if (spec.image.empty()) return MakeError(ErrorCode::kInvalidArgument, "an IMAGE is required");
   if (spec.container_name.empty()) spec.container_name = "main";
   // `gantry run IMAGE -- CMD`: CLI11 hands the "--" through once positionals have started.
-  if (!spec.command.empty() && spec.command.front() == "--") spec.command.erase(spec.command.begin());
+  if (!spec.command.empty() && spec.command.front() == "--")
+    spec.command.erase(spec.command.begin());
   for (const auto& raw : options.env_args) {
     GANTRY_ASSIGN_OR_RETURN(auto kv, ParseEnvAssignment(raw, [](const std::string& key) {
                               const char* v = std::getenv(key.c_str());
@@ -139,8 +139,7 @@ Result<int> RunCommand(CliContext& ctx, RunOptions options) {
     if (kv) spec.environment.push_back(std::move(*kv));
   }
 
-  GANTRY_ASSIGN_OR_RETURN(std::string task_definition,
-                          FindOrRegisterTaskDefinition(ctx.api, spec));
+  GANTRY_ASSIGN_OR_RETURN(std::string task_definition, FindOrRegisterTaskDefinition(ctx.api, spec));
   GANTRY_ASSIGN_OR_RETURN(json::value reply,
                           ctx.api.Post("/v1/tasks", RunTaskBody(spec, task_definition)));
   const json::object* reply_obj = reply.if_object();

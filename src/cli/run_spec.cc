@@ -76,7 +76,8 @@ json::value RunTaskBody(const RunSpec& spec, std::string_view task_definition) {
   }
   if (!spec.environment.empty()) {
     json::array env;
-    for (const auto& [k, v] : spec.environment) env.push_back(json::object{{"name", k}, {"value", v}});
+    for (const auto& [k, v] : spec.environment)
+      env.push_back(json::object{{"name", k}, {"value", v}});
     container["environment"] = std::move(env);
   }
   json::object overrides;

@@ -10,8 +10,7 @@ namespace gantry::cli {
 
 namespace {
 
-constexpr std::array<const char*, 10> kFrames = {"⠋", "⠙", "⠹", "⠸", "⠼",
-                                                 "⠴", "⠦", "⠧", "⠇", "⠏"};
+constexpr std::array<const char*, 10> kFrames = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
 constexpr std::chrono::milliseconds kFrameInterval{100};
 constexpr char kEraseLine[] = "\r\033[K";
 

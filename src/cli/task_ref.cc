@@ -57,8 +57,7 @@ Result<std::string> MatchTaskPrefix(std::string_view prefix, const std::vector<s
   std::string p = Lower(prefix);
   std::vector<std::string> matches;
   for (const auto& id : ids) {
-    if (Lower(id).starts_with(p) &&
-        std::find(matches.begin(), matches.end(), id) == matches.end())
+    if (Lower(id).starts_with(p) && std::find(matches.begin(), matches.end(), id) == matches.end())
       matches.push_back(id);
   }
   if (matches.empty()) return MakeError(ErrorCode::kNotFound, "no task matches '{}'", prefix);
@@ -116,8 +115,7 @@ Result<json::object> ResolveTask(ApiClient& api, std::string_view ref) {
     for (const auto& t : tasks) ids.push_back(TaskIdFromArn(StringField(t, "taskArn")));
     GANTRY_ASSIGN_OR_RETURN(id, MatchTaskPrefix(ref, ids));
   }
-  if (id.empty())
-    return MakeError(ErrorCode::kInvalidArgument, "invalid task reference '{}'", ref);
+  if (id.empty()) return MakeError(ErrorCode::kInvalidArgument, "invalid task reference '{}'", ref);
   GANTRY_ASSIGN_OR_RETURN(json::value reply, api.Get("/v1/tasks/" + PercentEncode(id)));
   return TaskFromReply(reply, ref);
 }

@@ -113,9 +113,12 @@ std::vector<std::string> PsRow(const json::object& task, int64_t now_ms) {
       }
     }
   }
-  return {id,      TaskImages(task),
-          TaskStatusText(task), created,
-          FamilyRevision(StringField(task, "taskDefinitionArn")), name};
+  return {id,
+          TaskImages(task),
+          TaskStatusText(task),
+          created,
+          FamilyRevision(StringField(task, "taskDefinitionArn")),
+          name};
 }
 
 }  // namespace gantry::cli

@@ -1,7 +1,6 @@
 // `gantry taskdef register|ls|inspect|rm`: task definitions as ECS knows them.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <chrono>
 #include <fstream>
 #include <iostream>

@@ -13,16 +13,16 @@ TEST(ParseDurationTest, Accepts) {
     int64_t ms;
   };
   for (const Case& c : std::initializer_list<Case>{{"0", 0},
-                                                    {"30", 30'000},
-                                                    {"30s", 30'000},
-                                                    {"250ms", 250},
-                                                    {"5m", 300'000},
-                                                    {"2h", 7'200'000},
-                                                    {"1h30m", 5'400'000},
-                                                    {"1d", 86'400'000},
-                                                    {"1.5h", 5'400'000},
-                                                    {"1m30s500ms", 90'500},
-                                                    {".5s", 500}}) {
+                                                   {"30", 30'000},
+                                                   {"30s", 30'000},
+                                                   {"250ms", 250},
+                                                   {"5m", 300'000},
+                                                   {"2h", 7'200'000},
+                                                   {"1h30m", 5'400'000},
+                                                   {"1d", 86'400'000},
+                                                   {"1.5h", 5'400'000},
+                                                   {"1m30s500ms", 90'500},
+                                                   {".5s", 500}}) {
     auto r = ParseDuration(c.text);
     ASSERT_TRUE(r.ok()) << c.text << ": " << r.error().message;
     EXPECT_EQ(r->count(), c.ms) << c.text;
@@ -30,9 +30,8 @@ TEST(ParseDurationTest, Accepts) {
 }
 
 TEST(ParseDurationTest, Rejects) {
-  for (const char* text :
-       {"", "s", "5x", "-5s", "5 s", "1h-", "m5", "5.s.", "h", "1.2.3s", "99999999999999999s",
-        "3650000d", "10ms5"}) {
+  for (const char* text : {"", "s", "5x", "-5s", "5 s", "1h-", "m5", "5.s.", "h", "1.2.3s",
+                           "99999999999999999s", "3650000d", "10ms5"}) {
     auto r = ParseDuration(text);
     EXPECT_FALSE(r.ok()) << "'" << text << "' parsed as " << (r.ok() ? r->count() : 0);
     if (!r.ok()) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,8 +12,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
-
-#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -29,9 +28,9 @@ using Req = http::request<http::string_body>;
 using Res = http::response<http::string_body>;
 
 enum class ConnectionMode {
-  kKeepAlive,        // honour keep-alive
-  kClose,            // answer "Connection: close" and close
-  kSilentClose,      // answer as keep-alive, then close anyway (a server's idle timeout)
+  kKeepAlive,    // honour keep-alive
+  kClose,        // answer "Connection: close" and close
+  kSilentClose,  // answer as keep-alive, then close anyway (a server's idle timeout)
 };
 
 // Serves one connection at a time on its own thread, calling `handler` for each request.
@@ -101,10 +100,9 @@ Res Reply(http::status status, std::string body) {
 }
 
 Res Echo(const Req& req) {
-  return Reply(http::status::ok, std::string(req.method_string()) + " " +
-                                     std::string(req.target()) + " " +
-                                     std::string(req[http::field::content_type]) + " " +
-                                     req.body());
+  return Reply(http::status::ok,
+               std::string(req.method_string()) + " " + std::string(req.target()) + " " +
+                   std::string(req[http::field::content_type]) + " " + req.body());
 }
 
 HttpClient ClientFor(const std::string& url) {
@@ -232,8 +230,7 @@ TEST(HttpClientTest, ReadTimeout) {
   HttpClient client = ClientFor(server.url());
   auto r = client.Request("GET", "/slow", {}, std::chrono::milliseconds(100));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("timed out after 0.1s"), std::string::npos)
-      << r.error().message;
+  EXPECT_NE(r.error().message.find("timed out after 0.1s"), std::string::npos) << r.error().message;
 }
 
 TEST(HttpClientTest, UnknownMethodIsRejected) {

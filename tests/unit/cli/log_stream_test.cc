@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-
 #include <vector>
 
 namespace gantry::cli {
@@ -19,7 +18,8 @@ TEST(LogPageTargetTest, QueryParameters) {
   q.wait_seconds = 20;
   EXPECT_EQ(LogPageTarget(q), "/v1/tasks/0f3c/logs?container=my%20app&startTime=1000&wait=20");
   q.next_token = "t/+=1";  // startTime is only for the first page
-  EXPECT_EQ(LogPageTarget(q), "/v1/tasks/0f3c/logs?container=my%20app&nextToken=t%2F%2B%3D1&wait=20");
+  EXPECT_EQ(LogPageTarget(q),
+            "/v1/tasks/0f3c/logs?container=my%20app&nextToken=t%2F%2B%3D1&wait=20");
 }
 
 struct Captured {
@@ -38,7 +38,8 @@ TEST(LogPrinterTest, SplitsStreamsAndKeepsOrder) {
     {"container":"main","stream":"stdout","message":"b\n"},
     {"container":"main","stream":"stderr","message":"oops"},
     {"container":"main","stream":"stdout","message":""},
-    "garbage"])").as_array());
+    "garbage"])")
+              .as_array());
   EXPECT_EQ(got, (std::vector<Captured>{{stdout, "a\nb\n"}, {stderr, "oops\n"}, {stdout, "\n"}}));
 }
 

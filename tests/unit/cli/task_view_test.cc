@@ -20,8 +20,8 @@ TEST(TaskViewTest, RunningTaskRow) {
     "lastStatus":"RUNNING","desiredStatus":"RUNNING","startedBy":"me",
     "createdAt":1764330060.5,
     "containers":[{"name":"main","image":"busybox:latest","lastStatus":"RUNNING"}]})");
-  EXPECT_EQ(PsRow(t, kNowMs), (std::vector<std::string>{"0f3c1a2b3c4d", "busybox:latest",
-                                                         "RUNNING", "4s ago", "web:3", "me"}));
+  EXPECT_EQ(PsRow(t, kNowMs), (std::vector<std::string>{"0f3c1a2b3c4d", "busybox:latest", "RUNNING",
+                                                        "4s ago", "web:3", "me"}));
   EXPECT_EQ(PsHeaders().size(), PsRow(t, kNowMs).size());
 }
 
