@@ -61,6 +61,22 @@ class LifecycleTest(GantryTestCase):
         self.assertEqual(final["containers"][0]["exitCode"], 0, final)
         self.assertEqual(self.log_lines(tid), ["bar baz /tmp 65534"])
 
+    def test_unknown_user_fails_to_start(self):
+        tid = task_id(self.run_one("true", user="nosuchuser"))
+        final = self.wait_stopped(tid)
+        self.assertEqual(final["stopCode"], "TaskFailedToStart", final)
+        self.assertTrue(final["stoppedReason"], final)
+
+    def test_long_and_many_lines(self):
+        tid = task_id(self.run_one(
+            "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done; "
+            "head -c 40000 /dev/zero | tr '\\0' x; echo"))
+        final = self.wait_stopped(tid)
+        self.assertEqual(final["containers"][0]["exitCode"], 0)
+        lines = self.log_lines(tid)
+        self.assertEqual(lines[:2000], [f"line{i}" for i in range(2000)])
+        self.assertEqual("".join(lines[2000:]), "x" * 40000)
+
 
 if __name__ == "__main__":
     main()

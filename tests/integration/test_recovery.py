@@ -50,6 +50,35 @@ class RecoveryTest(GantryTestCase):
         r = self.cli("run", "--wait", "busybox", "--", "sh", "-c", "exit 4")
         self.assertEqual(r.returncode, 4, r.stderr)
 
+    def test_task_that_exits_while_server_is_down(self):
+        tid = self._crash_under_running_task("echo started; sleep 0.5; echo while-down; exit 5")
+        shim = shim_pids(self.data_dir)
+        wait_for(lambda: not any(pid_alive(p) for p in shim), 20, 0.1, "the shim to finish")
+        self.start_server(strict=False)  # see test_restart_first_stdout_line_is_the_listening_line
+        final = self.wait_stopped(tid, timeout=30)
+        self.assertEqual(final["containers"][0]["exitCode"], 5)
+        self.assertEqual(final["stopCode"], "EssentialContainerExited")
+        self.assertEqual(self.log_lines(tid), ["started", "while-down"])
+
+    def test_graceful_server_restart_keeps_task_running(self):
+        tid = task_id(self.run_one("echo started; sleep 4; echo done; exit 6", stop_timeout=2))
+        self.wait_status(tid, "RUNNING")
+        self.assertEqual(self.server.stop(), 0)
+        self.assertEqual(self._container_state(tid), "running")
+        self.start_server(strict=False)  # see test_restart_first_stdout_line_is_the_listening_line
+        self.assertEqual(self.get_task(tid)["lastStatus"], "RUNNING")
+        final = self.wait_stopped(tid, timeout=30)
+        self.assertEqual(final["containers"][0]["exitCode"], 6)
+        self.assertEqual(self.log_lines(tid), ["started", "done"])
+
+    def test_stop_after_restart(self):
+        tid = self._crash_under_running_task("echo started; sleep 0.5; echo while-down; sleep 1000")
+        self.start_server(strict=False)  # see test_restart_first_stdout_line_is_the_listening_line
+        self.ok(self.api.post(f"/v1/tasks/{tid}/stop"), 200)
+        final = self.wait_stopped(tid, timeout=20)
+        self.assertEqual(final["stopCode"], "UserInitiated")
+        self.assertEqual(final["containers"][0]["exitCode"], 137)
+
     @unittest.expectedFailure
     def test_restart_first_stdout_line_is_the_listening_line(self):
         # BUG: spdlog's default logger writes to stdout, and the agent logs "re-adopted task ..."

@@ -63,6 +63,25 @@ class StopTest(GantryTestCase):
         self.assertIn("main done", self.log_lines(tid, container="main"))
         self.assertIn("sidecar up", self.log_lines(tid, container="sidecar"))
 
+    def test_stop_right_after_run_and_twice(self):
+        # Stop races the launch: the task may be PROVISIONING, PENDING or RUNNING.
+        td = self.register("race", [{"name": "main", "image": "busybox:latest", "stopTimeout": 1,
+                                     "command": ["sleep", "1000"]}])
+        tasks = self.run_task(f"race:{td['revision']}", count=5)
+        for t in tasks:
+            self.ok(self.api.post(f"/v1/tasks/{task_id(t)}/stop", {"reason": "first"}), 200)
+        for t in tasks:
+            self.ok(self.api.post(f"/v1/tasks/{task_id(t)}/stop", {"reason": "second"}), 200)
+        for t in tasks:
+            final = self.wait_stopped(task_id(t), timeout=20)
+            self.assertEqual(final["stopCode"], "UserInitiated")
+            self.assertEqual(final["stoppedReason"], "first")
+        # Stopping a STOPPED task changes nothing.
+        tid = task_id(tasks[0])
+        before = self.get_task(tid)
+        self.ok(self.api.post(f"/v1/tasks/{tid}/stop", {"reason": "third"}), 200)
+        self.assertEqual(self.get_task(tid), before)
+
 
 if __name__ == "__main__":
     main()
