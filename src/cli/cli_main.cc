@@ -1,15 +1,13 @@
 // Command-line parsing (CLI11) and dispatch; the only translation unit that includes CLI11.
 #include "cli/cli_main.h"
 
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdlib>
 #include <functional>
 
 #include "cli/commands.h"
-#include "cli/spinner.h"
+#include "cli/interrupt.h"
 
 namespace gantry::cli {
 
@@ -18,11 +16,6 @@ namespace {
 constexpr const char* kDefaultEndpoint = "http://127.0.0.1:7480";
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
-
-void OnInterrupt(int) {
-  Spinner::EraseFromSignalHandler();
-  ::_exit(128 + SIGINT);
-}
 
 std::string OneLine(std::string s) {
   for (char& c : s)
@@ -206,7 +199,7 @@ int Main(int argc, char** argv) {
   ApiClient api{HttpClient(std::move(parsed_endpoint).value())};
   CliContext ctx{api, output == "json" ? OutputFormat::kJson : OutputFormat::kTable};
 
-  std::signal(SIGINT, OnInterrupt);
+  InstallInterruptHandler();
   auto result = action(ctx);
   if (!result.ok()) {
     PrintError(result.error().message);

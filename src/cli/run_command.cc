@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/log_stream.h"
 #include "cli/spinner.h"
 #include "cli/task_ref.h"
@@ -163,9 +164,13 @@ Result<int> RunCommand(CliContext& ctx, RunOptions options) {
     return 0;
   }
 
+  SetInterruptNote(fmt::format(
+      "gantry: task {} keeps running (`gantry logs -f {}` to follow, `gantry stop {}` to stop)",
+      id.substr(0, 12), id.substr(0, 12), id.substr(0, 12)));
   Spinner spinner(::isatty(STDERR_FILENO) == 1);
   GANTRY_ASSIGN_OR_RETURN(json::object task, FollowTask(ctx.api, id, spinner));
   spinner.Stop();
+  SetInterruptNote("");
   if (ctx.output == OutputFormat::kJson) PrintJson(json::object{{"task", task}});
   return ExitCodeFor(task, spec);
 }
