@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <climits>
@@ -66,6 +67,8 @@ int ServerMain(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  // Logs go to stderr; stdout carries only the startup banner (its first line is the endpoint).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gantry"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   if (o.account_id.size() != 12 || o.account_id.find_first_not_of("0123456789") != std::string::npos)
     return Fail("--account-id must be 12 digits");
