@@ -8,6 +8,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -106,6 +108,34 @@ Result<void> DeleteNetns(const std::string& name) {
     return ErrnoError("umount " + path, errno);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoError("unlink " + path, errno);
   return Ok();
+}
+
+Result<std::string> AliasNetns(const std::string& existing, const std::string& alias) {
+  if (!ValidName(existing) || !ValidName(alias))
+    return MakeError(ErrorCode::kInvalidArgument, "invalid netns name '{}' or '{}'", existing,
+                     alias);
+  GANTRY_TRY(PrepareDir());
+  const std::string from = std::string(kNetnsDir) + "/" + existing;
+  const std::string path = std::string(kNetnsDir) + "/" + alias;
+  Fd f(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+  if (!f.valid()) {
+    if (errno == EEXIST) return MakeError(ErrorCode::kAlreadyExists, "netns {} exists", alias);
+    return ErrnoError("create " + path, errno);
+  }
+  f.Reset();
+  if (::mount(from.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {
+    int e = errno;
+    ::unlink(path.c_str());
+    return ErrnoError("bind netns " + from + " to " + path, e);
+  }
+  return path;
+}
+
+bool NetnsMounted(const std::string& name) {
+  if (!ValidName(name)) return false;
+  const std::string path = std::string(kNetnsDir) + "/" + name;
+  struct statfs st;
+  return ::statfs(path.c_str(), &st) == 0 && st.f_type == NSFS_MAGIC;
 }
 
 std::vector<std::string> ListNetns() {
