@@ -49,7 +49,8 @@ std::vector<RuleSpec> Rules(const Ipv4Net& net, const std::string& bridge) {
   const std::string cidr = net.ToString();
   const std::string comment = RuleComment(bridge);
   return {
-      {"nat", "POSTROUTING",
+      {"nat",
+       "POSTROUTING",
        {"-s", cidr, "!", "-d", cidr, "-m", "comment", "--comment", comment, "-j", "MASQUERADE"}},
       {"filter", "FORWARD", {"-i", bridge, "-m", "comment", "--comment", comment, "-j", "ACCEPT"}},
       {"filter", "FORWARD", {"-o", bridge, "-m", "comment", "--comment", comment, "-j", "ACCEPT"}},
@@ -65,8 +66,8 @@ std::vector<std::string> With(std::vector<std::string> head, const RuleSpec& r) 
 
 std::string RuleComment(const std::string& bridge) { return "gantry:" + bridge; }
 
-std::optional<std::string> FindOverlappingRoute(std::string_view proc_net_route,
-                                                const Ipv4Net& net, const std::string& bridge) {
+std::optional<std::string> FindOverlappingRoute(std::string_view proc_net_route, const Ipv4Net& net,
+                                                const std::string& bridge) {
   std::istringstream in{std::string(proc_net_route)};
   std::string line;
   std::getline(in, line);  // header
@@ -124,8 +125,7 @@ Result<void> RemoveIdlePortmapChains() {
   po.argv = {"iptables-save", "-t", "nat"};
   GANTRY_ASSIGN_OR_RETURN(auto save, RunProcess(po));
   if (save.exit_code != 0) return MakeError(ErrorCode::kInternal, "iptables-save: {}", save.err);
-  static const char* kShared[] = {"CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK",
-                                  "CNI-HOSTPORT-MASQ"};
+  static const char* kShared[] = {"CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ"};
   std::istringstream in(save.out);
   std::string line;
   std::vector<std::string> dels;

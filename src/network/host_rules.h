@@ -1,7 +1,7 @@
 // The host side of task networking that is shared by all tasks: the subnet/route collision check,
-// one static MASQUERADE rule for the whole task subnet (instead of a per-task ipMasq chain), FORWARD
-// accepts for the bridge, and their removal. Every rule carries the comment "gantry:<bridge>" so
-// it can be found and removed without touching anyone else's rules.
+// one static MASQUERADE rule for the whole task subnet (instead of a per-task ipMasq chain),
+// FORWARD accepts for the bridge, and their removal. Every rule carries the comment
+// "gantry:<bridge>" so it can be found and removed without touching anyone else's rules.
 #pragma once
 
 #include <optional>
@@ -15,8 +15,8 @@ namespace gantry::network {
 
 // Pure: given /proc/net/route text, the first route (other than default routes and routes on
 // `bridge`) that overlaps `net`, described as "10.0.0.0/8 dev eth0".
-std::optional<std::string> FindOverlappingRoute(std::string_view proc_net_route,
-                                                const Ipv4Net& net, const std::string& bridge);
+std::optional<std::string> FindOverlappingRoute(std::string_view proc_net_route, const Ipv4Net& net,
+                                                const std::string& bridge);
 
 // kFailedPrecondition when the task subnet overlaps a host route on another device.
 Result<void> CheckSubnetFree(const Ipv4Net& net, const std::string& bridge);

@@ -35,8 +35,8 @@ Result<Ipv4Net> ParseIpv4Net(std::string_view text) {
     return MakeError(ErrorCode::kInvalidArgument, "invalid CIDR '{}': bad prefix length", text);
   Ipv4Net n{ip, prefix};
   if ((ip & n.Mask()) != ip)
-    return MakeError(ErrorCode::kInvalidArgument, "invalid CIDR '{}': host bits set (use {})",
-                     text, Ipv4Net{ip & n.Mask(), prefix}.ToString());
+    return MakeError(ErrorCode::kInvalidArgument, "invalid CIDR '{}': host bits set (use {})", text,
+                     Ipv4Net{ip & n.Mask(), prefix}.ToString());
   return n;
 }
 

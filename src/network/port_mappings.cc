@@ -47,11 +47,10 @@ Result<std::vector<PortMapping>> NormalizePorts(const std::string& mode,
       p.host_port = p.container_port;
     }
     if (mode == "none" && p.host_port != 0)
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "network mode none cannot publish host port {}", p.host_port);
+      return MakeError(ErrorCode::kInvalidArgument, "network mode none cannot publish host port {}",
+                       p.host_port);
     if (p.host_port != 0 && !seen.insert(HostPortKey(p)).second)
-      return MakeError(ErrorCode::kInvalidArgument, "host port {} is mapped twice",
-                       HostPortKey(p));
+      return MakeError(ErrorCode::kInvalidArgument, "host port {} is mapped twice", HostPortKey(p));
     out.push_back(std::move(p));
   }
   return out;

@@ -56,8 +56,10 @@ std::string RenderHosts(const Attachment& a, const std::string& hostname) {
   std::string out =
       "127.0.0.1\tlocalhost\n"
       "::1\tlocalhost ip6-localhost ip6-loopback\n";
-  if (!a.ipv4.empty()) out += a.ipv4 + "\t" + hostname + "\n";
-  else if (hostname != "localhost") out += "127.0.1.1\t" + hostname + "\n";
+  if (!a.ipv4.empty())
+    out += a.ipv4 + "\t" + hostname + "\n";
+  else if (hostname != "localhost")
+    out += "127.0.1.1\t" + hostname + "\n";
   return out;
 }
 

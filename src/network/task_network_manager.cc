@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/json/value.hpp>
-
 #include <algorithm>
+#include <boost/json/value.hpp>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -16,8 +16,6 @@
 #include <shared_mutex>
 #include <sstream>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "common/fd.h"
 #include "common/file_util.h"
@@ -150,8 +148,8 @@ struct TaskNetworkManager::Impl {
   std::condition_variable cv;
   std::map<std::string, TaskState> tasks;
   std::map<std::string, std::string> host_ports;  // "8080/tcp" -> task id
-  std::deque<AttachmentRecord> pool;               // ready to claim
-  std::set<std::string> pool_inflight;             // being created by the worker
+  std::deque<AttachmentRecord> pool;              // ready to claim
+  std::set<std::string> pool_inflight;            // being created by the worker
   std::deque<std::string> teardown_queue;
   bool stop = false;
   bool closed = false;
@@ -177,11 +175,12 @@ struct TaskNetworkManager::Impl {
         // do not create and delete a per-task iptables chain.
         {"ipMasq", false},
         {"hairpinMode", true},
-        {"ipam", json::object{{"type", "host-local"},
-                              {"ranges", json::array{json::array{
-                                             json::object{{"subnet", subnet.ToString()}}}}},
-                              {"routes", json::array{json::object{{"dst", "0.0.0.0/0"}}}},
-                              {"dataDir", ipam_dir}}},
+        {"ipam",
+         json::object{
+             {"type", "host-local"},
+             {"ranges", json::array{json::array{json::object{{"subnet", subnet.ToString()}}}}},
+             {"routes", json::array{json::object{{"dst", "0.0.0.0/0"}}}},
+             {"dataDir", ipam_dir}}},
     };
   }
 
@@ -189,8 +188,9 @@ struct TaskNetworkManager::Impl {
     json::array maps;
     for (const auto& p : ports)
       if (p.host_port != 0)
-        maps.push_back(json::object{
-            {"hostPort", p.host_port}, {"containerPort", p.container_port}, {"protocol", p.protocol}});
+        maps.push_back(json::object{{"hostPort", p.host_port},
+                                    {"containerPort", p.container_port},
+                                    {"protocol", p.protocol}});
     return json::object{{"type", "portmap"},
                         {"capabilities", json::object{{"portMappings", true}}},
                         {"snat", true},
@@ -218,8 +218,10 @@ struct TaskNetworkManager::Impl {
   // Undoes a partly created attachment; logs instead of failing (the caller reports the cause).
   void Abandon(const std::string& dir, const AttachmentRecord& r) {
     auto d = DestroyAttachment(opts.cni_bin_dir, r);
-    if (d.ok()) RemoveRecord(dir, r.owner);
-    else spdlog::warn("network: cleanup of {} failed, left for GC: {}", r.owner, d.error().message);
+    if (d.ok())
+      RemoveRecord(dir, r.owner);
+    else
+      spdlog::warn("network: cleanup of {} failed, left for GC: {}", r.owner, d.error().message);
   }
 
   Result<AttachmentRecord> MakePoolEntry(const std::string& id) {
@@ -332,8 +334,10 @@ struct TaskNetworkManager::Impl {
       auto text = ReadFile(RecordPath(tasks_dir, id));
       if (text.ok()) {
         auto rec = ParseRecord(*text);
-        if (rec.ok()) result = DestroyAttachment(opts.cni_bin_dir, *rec);
-        else (void)DeleteNetns(id);  // unreadable record: at least free the namespace
+        if (rec.ok())
+          result = DestroyAttachment(opts.cni_bin_dir, *rec);
+        else
+          (void)DeleteNetns(id);  // unreadable record: at least free the namespace
       }
       if (result.ok()) RemoveRecord(tasks_dir, id);
     }
@@ -522,12 +526,11 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
     for (const auto& p : norm_ports) {
       if (p.host_port == 0) continue;
       if (auto hp = m.host_ports.find(HostPortKey(p)); hp != m.host_ports.end())
-        return MakeError(ErrorCode::kResourceExhausted,
-                         "host port {} is already mapped by task {}", HostPortKey(p), hp->second);
+        return MakeError(ErrorCode::kResourceExhausted, "host port {} is already mapped by task {}",
+                         HostPortKey(p), hp->second);
       if (!HostPortFreeOnHost(p))
         return MakeError(ErrorCode::kResourceExhausted,
-                         "host port {} is already in use by a process on the host",
-                         HostPortKey(p));
+                         "host port {} is already in use by a process on the host", HostPortKey(p));
     }
     for (const auto& p : norm_ports)
       if (p.host_port != 0) m.host_ports[HostPortKey(p)] = task_id;
@@ -535,7 +538,7 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
     if (norm_mode == "awsvpc" && !m.pool.empty()) {
       claimed = std::move(m.pool.front());
       m.pool.pop_front();
-      m.cv.notify_all();  // refill
+      // The refill is signalled when this Setup is done, so it does not compete with the claim.
     }
   }
   const bool warm = claimed.has_value();
@@ -573,8 +576,8 @@ Result<void> TaskNetworkManager::Teardown(const std::string& task_id) {
       auto it = m.tasks.find(task_id);
       if (it == m.tasks.end()) return Ok();
       if (it->second.phase == Impl::Phase::kSettingUp)
-        return MakeError(ErrorCode::kFailedPrecondition,
-                         "network setup of task {} is in progress", task_id);
+        return MakeError(ErrorCode::kFailedPrecondition, "network setup of task {} is in progress",
+                         task_id);
       if (it->second.phase == Impl::Phase::kReady) {
         it->second.phase = Impl::Phase::kTearingDown;
         break;
@@ -628,8 +631,10 @@ Result<void> TaskNetworkManager::GarbageCollect(const std::set<std::string>& liv
       auto text = ReadFile(m.RecordPath(m.pool_dir, id));
       auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
       auto d = rec.ok() ? DestroyAttachment(m.opts.cni_bin_dir, *rec) : DeleteNetns(id);
-      if (d.ok()) m.RemoveRecord(m.pool_dir, id);
-      else if (!first) first = d.error();
+      if (d.ok())
+        m.RemoveRecord(m.pool_dir, id);
+      else if (!first)
+        first = d.error();
     }
     for (const auto& name : ListNetns())
       if (name.starts_with(PoolPrefix(m.opts.bridge)) && !current.count(name) &&

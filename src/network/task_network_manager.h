@@ -14,7 +14,7 @@ namespace gantry::network {
 
 struct PortMapping {
   int container_port = 0;
-  int host_port = 0;  // 0 = no host port (reach the task on its own IP)
+  int host_port = 0;             // 0 = no host port (reach the task on its own IP)
   std::string protocol = "tcp";  // "tcp" or "udp"
 };
 
@@ -26,7 +26,7 @@ struct Attachment {
   std::string subnet_cidr;  // e.g. "10.213.0.0/16"
   std::string mac;
   std::string interface_name = "eth0";
-  std::string hostname;  // what Setup was given, or "ip-a-b-c-d"
+  std::string hostname;            // what Setup was given, or "ip-a-b-c-d"
   std::vector<PortMapping> ports;  // host mode: host_port == container_port
 };
 
@@ -39,10 +39,10 @@ struct NetworkOptions {
 };
 
 struct NetworkStats {
-  size_t warm_ready = 0;      // pool entries ready to claim
-  uint64_t warm_claims = 0;   // Setups served from the pool
-  uint64_t cold_setups = 0;   // awsvpc Setups that ran CNI ADD on the launch path
-  uint64_t pool_failures = 0; // refill attempts that failed (retried with backoff)
+  size_t warm_ready = 0;       // pool entries ready to claim
+  uint64_t warm_claims = 0;    // Setups served from the pool
+  uint64_t cold_setups = 0;    // awsvpc Setups that ran CNI ADD on the launch path
+  uint64_t pool_failures = 0;  // refill attempts that failed (retried with backoff)
 };
 
 class TaskNetworkManager {

@@ -25,8 +25,7 @@ TEST(PortMappingsTest, Validation) {
   EXPECT_EQ(NormalizePorts("awsvpc", {{0, 0, "tcp"}}).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(NormalizePorts("awsvpc", {{80, 70000, "tcp"}}).error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(NormalizePorts("awsvpc", {{80, 80, "sctp"}}).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(NormalizePorts("awsvpc", {{80, 80, "sctp"}}).error().code, ErrorCode::kInvalidArgument);
   auto dup = NormalizePorts("awsvpc", {{80, 8080, "tcp"}, {81, 8080, "tcp"}});
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.error().message.find("8080/tcp"), std::string::npos);

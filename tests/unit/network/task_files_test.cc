@@ -11,7 +11,8 @@ namespace gantry::network {
 namespace {
 
 TEST(TaskFilesTest, ResolvConfSkipsLoopbackResolversInOwnNetns) {
-  const std::string stub = "# managed\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp\n";
+  const std::string stub =
+      "# managed\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp\n";
   const std::string upstream = "nameserver 192.0.2.53\nnameserver 127.0.0.1\n";
   EXPECT_EQ(RenderResolvConf(stub, upstream, true),
             "nameserver 192.0.2.53\noptions edns0 trust-ad\nsearch corp\n");
@@ -20,8 +21,7 @@ TEST(TaskFilesTest, ResolvConfSkipsLoopbackResolversInOwnNetns) {
   // Host networking can reach the stub resolver.
   EXPECT_EQ(RenderResolvConf(stub, upstream, false),
             "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp\n");
-  EXPECT_EQ(RenderResolvConf("nameserver 10.255.255.53\n", "", true),
-            "nameserver 10.255.255.53\n");
+  EXPECT_EQ(RenderResolvConf("nameserver 10.255.255.53\n", "", true), "nameserver 10.255.255.53\n");
   EXPECT_EQ(RenderResolvConf("", "", true), "nameserver 1.1.1.1\nnameserver 8.8.8.8\n");
 }
 

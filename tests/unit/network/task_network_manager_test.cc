@@ -4,14 +4,13 @@
 #include "network/task_network_manager.h"
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -84,8 +83,15 @@ class Httpd {
     dir_ = "/tmp/gantry-httpd-" + RandomHex(8);
     (void)MakeDirs(dir_);
     (void)WriteFileAtomic(dir_ + "/index.html", body);
-    std::vector<std::string> args = {"/usr/bin/nsenter", "--net=" + netns, "/bin/busybox",
-                                     "httpd", "-f", "-p", std::to_string(port), "-h", dir_};
+    std::vector<std::string> args = {"/usr/bin/nsenter",
+                                     "--net=" + netns,
+                                     "/bin/busybox",
+                                     "httpd",
+                                     "-f",
+                                     "-p",
+                                     std::to_string(port),
+                                     "-h",
+                                     dir_};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -209,11 +215,12 @@ TEST_F(TaskNetworkManagerTest, TwoTasksGetDistinctIpsAndReachEachOtherAndTheHost
   EXPECT_EQ(b->mode, "awsvpc");
   EXPECT_EQ(a->mac.size(), 17u);
   EXPECT_EQ(a->hostname, "task-a");
-  EXPECT_EQ(b->hostname, "ip-" + [&] {
-    std::string s = b->ipv4;
-    std::replace(s.begin(), s.end(), '.', '-');
-    return s;
-  }());
+  EXPECT_EQ(
+      b->hostname, "ip-" + [&] {
+        std::string s = b->ipv4;
+        std::replace(s.begin(), s.end(), '.', '-');
+        return s;
+      }());
   // Setup is idempotent and Get works.
   auto again = mgr_->Setup(a_id, "awsvpc", {}, "task-a");
   ASSERT_TRUE(again.ok());
