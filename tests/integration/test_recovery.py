@@ -4,7 +4,6 @@ the same data dir re-adopts the task, and it finishes with the right exit code a
 import json
 import os
 import subprocess
-import unittest
 
 from gantry_harness import GantryTestCase, main, pid_alive, shim_pids, task_id, wait_for
 
@@ -40,7 +39,7 @@ class RecoveryTest(GantryTestCase):
     def test_task_survives_server_crash_and_restart(self):
         tid = self._crash_under_running_task(
             "echo started; sleep 0.5; echo while-down; sleep 5; echo done; exit 7")
-        self.start_server(strict=False)  # see test_restart_first_stdout_line_is_the_listening_line
+        self.start_server()
         self.assertEqual(self.get_task(tid)["lastStatus"], "RUNNING")
         final = self.wait_stopped(tid, timeout=30)
         self.assertEqual(final["containers"][0]["exitCode"], 7)
@@ -54,7 +53,7 @@ class RecoveryTest(GantryTestCase):
         tid = self._crash_under_running_task("echo started; sleep 0.5; echo while-down; exit 5")
         shim = shim_pids(self.data_dir)
         wait_for(lambda: not any(pid_alive(p) for p in shim), 20, 0.1, "the shim to finish")
-        self.start_server(strict=False)  # see test_restart_first_stdout_line_is_the_listening_line
+        self.start_server()
         final = self.wait_stopped(tid, timeout=30)
         self.assertEqual(final["containers"][0]["exitCode"], 5)
         self.assertEqual(final["stopCode"], "EssentialContainerExited")
@@ -65,7 +64,7 @@ class RecoveryTest(GantryTestCase):
         self.wait_status(tid, "RUNNING")
         self.assertEqual(self.server.stop(), 0)
         self.assertEqual(self._container_state(tid), "running")
-        self.start_server(strict=False)  # see test_restart_first_stdout_line_is_the_listening_line
+        self.start_server()
         self.assertEqual(self.get_task(tid)["lastStatus"], "RUNNING")
         final = self.wait_stopped(tid, timeout=30)
         self.assertEqual(final["containers"][0]["exitCode"], 6)
@@ -73,17 +72,15 @@ class RecoveryTest(GantryTestCase):
 
     def test_stop_after_restart(self):
         tid = self._crash_under_running_task("echo started; sleep 0.5; echo while-down; sleep 1000")
-        self.start_server(strict=False)  # see test_restart_first_stdout_line_is_the_listening_line
+        self.start_server()
         self.ok(self.api.post(f"/v1/tasks/{tid}/stop"), 200)
         final = self.wait_stopped(tid, timeout=20)
         self.assertEqual(final["stopCode"], "UserInitiated")
         self.assertEqual(final["containers"][0]["exitCode"], 137)
 
-    @unittest.expectedFailure
     def test_restart_first_stdout_line_is_the_listening_line(self):
-        # BUG: spdlog's default logger writes to stdout, and the agent logs "re-adopted task ..."
-        # before server.cc prints "gantry server listening on ...", so scripts that read the
-        # first stdout line break exactly when a restarted server re-adopts tasks.
+        # Regression (fixed in 51d0189): spdlog's default logger wrote to stdout, so the agent's
+        # "re-adopted task ..." line came before "gantry server listening on ..." on a restart.
         self._crash_under_running_task("echo started; sleep 0.5; echo while-down; sleep 1000")
         self.start_server()  # strict: the first stdout line must be the listening line
 
