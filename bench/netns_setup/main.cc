@@ -2,7 +2,9 @@
 // TaskNetworkManager::Setup served from the warm pool, Setup made on the fly (cold), and the
 // baseline of a bare `ip netns add` + `ip link set lo up` + CNI bridge ADD (with and without
 // ipMasq), each with its teardown. Needs root and /usr/lib/cni. Usage:
-//   netns_setup [--n 40] [--subnet 10.215.0.0/24] [--bridge gbenchXXXX]
+//   netns_setup [--n 40] [--subnet 10.215.0.0/24] [--bridge gbenchXXXX] [--settle-ms 0]
+// --settle-ms waits (untimed) between iterations, so a Setup does not overlap the kernel's
+// asynchronous destruction of the previous iteration's namespace.
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
 
 namespace {
+
+int g_settle_ms = 0;
 
 struct Row {
   std::string name;
@@ -79,6 +83,8 @@ void BenchManager(const NetworkOptions& base, int warm_pool, bool with_port, int
   if (!m.ok()) Die("Open", m.error());
   for (int i = 0; i < n; ++i) {
     if (warm_pool > 0) WaitPoolFull(**m, static_cast<size_t>(warm_pool));
+    // Let the kernel finish destroying the previous namespace (cleanup_net runs in a kworker).
+    std::this_thread::sleep_for(std::chrono::milliseconds(g_settle_ms));
     std::string id = RandomHex(32);
     std::vector<PortMapping> ports;
     if (with_port) ports.push_back({8080, 28080 + i % 1000, "tcp"});
@@ -141,6 +147,8 @@ int main(int argc, char** argv) {
       base.subnet = argv[i + 1];
     else if (k == "--bridge")
       base.bridge = argv[i + 1];
+    else if (k == "--settle-ms")
+      g_settle_ms = std::atoi(argv[i + 1]);
   }
   if (::geteuid() != 0) {
     std::fprintf(stderr, "netns_setup: needs root\n");
@@ -169,8 +177,12 @@ int main(int argc, char** argv) {
   Must("Uninstall", TaskNetworkManager::Uninstall(base));
   (void)RemoveTree(base.state_dir);
 
-  std::printf("netns_setup: n=%d per row, %u cores, bridge %s, subnet %s\n", n,
-              std::thread::hardware_concurrency(), base.bridge.c_str(), base.subnet.c_str());
+  double load[3] = {0, 0, 0};
+  (void)::getloadavg(load, 3);
+  std::printf(
+      "netns_setup: n=%d per row, settle %d ms, %u cores, load avg %.1f, bridge %s, subnet %s\n", n,
+      g_settle_ms, std::thread::hardware_concurrency(), load[0], base.bridge.c_str(),
+      base.subnet.c_str());
   std::printf("| %-52s | %8s | %8s | %8s | %8s |\n", "operation", "p50 ms", "p99 ms", "min ms",
               "max ms");
   std::printf("|%s|----------|----------|----------|----------|\n", std::string(54, '-').c_str());

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -151,6 +152,9 @@ struct TaskNetworkManager::Impl {
   std::deque<AttachmentRecord> pool;              // ready to claim
   std::set<std::string> pool_inflight;            // being created by the worker
   std::deque<std::string> teardown_queue;
+  std::deque<std::string> alias_release_queue;  // pool names of claimed namespaces
+  std::chrono::steady_clock::time_point last_claim;
+  static constexpr std::chrono::milliseconds kRefillQuiet{50};
   bool stop = false;
   bool closed = false;
   NetworkStats stats;
@@ -289,7 +293,10 @@ struct TaskNetworkManager::Impl {
         return s.error();
       }
       RemoveRecord(pool_dir, claimed->owner);
-      (void)DeleteNetns(claimed->netns_name);
+      // Dropping the pool name is an unmount, which waits for an RCU grace period (0.1-3 ms):
+      // the worker does it. If we crash first, GC removes the unrecorded pool-* name.
+      std::lock_guard lock(mu);
+      alias_release_queue.push_back(claimed->netns_name);
     } else {
       r.container_id = id;
       GANTRY_TRY(SaveRecord(tasks_dir, r));
@@ -353,14 +360,27 @@ struct TaskNetworkManager::Impl {
     return result;
   }
 
+  // Background work, in priority order: dropping pool names of claimed namespaces, async
+  // teardowns, pool refills. Refills (and unmounts) wait until no Setup has claimed for
+  // kRefillQuiet, so on a small node they do not compete with the launch that just claimed.
   void WorkerLoop() {
     int failures = 0;
     std::unique_lock lock(mu);
     for (;;) {
       cv.wait(lock, [&] {
-        return stop || !teardown_queue.empty() ||
+        return stop || !teardown_queue.empty() || !alias_release_queue.empty() ||
                pool.size() + pool_inflight.size() < static_cast<size_t>(opts.warm_pool);
       });
+      const auto quiet_until = last_claim + kRefillQuiet;
+      const bool quiet = !stop && std::chrono::steady_clock::now() < quiet_until;
+      if (!alias_release_queue.empty() && !quiet) {
+        std::string name = alias_release_queue.front();
+        alias_release_queue.pop_front();
+        lock.unlock();
+        (void)DeleteNetns(name);
+        lock.lock();
+        continue;
+      }
       if (!teardown_queue.empty()) {
         std::string id = teardown_queue.front();
         teardown_queue.pop_front();
@@ -369,7 +389,15 @@ struct TaskNetworkManager::Impl {
         lock.lock();
         continue;
       }
-      if (stop) return;
+      if (stop) {
+        if (!alias_release_queue.empty()) continue;
+        return;
+      }
+      if (quiet) {
+        cv.wait_until(lock, quiet_until, [&] { return stop || !teardown_queue.empty(); });
+        continue;
+      }
+      if (pool.size() + pool_inflight.size() >= static_cast<size_t>(opts.warm_pool)) continue;
       std::string id = PoolPrefix(opts.bridge) + RandomHex(12);
       pool_inflight.insert(id);
       lock.unlock();
@@ -538,6 +566,7 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
     if (norm_mode == "awsvpc" && !m.pool.empty()) {
       claimed = std::move(m.pool.front());
       m.pool.pop_front();
+      m.last_claim = std::chrono::steady_clock::now();
       // The refill is signalled when this Setup is done, so it does not compete with the claim.
     }
   }
