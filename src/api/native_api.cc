@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "api/native_services_api.h"
 #include "common/json_util.h"
 #include "model/node.h"
 
@@ -168,6 +169,9 @@ NativeApi::NativeApi(NativeApiDeps deps) : d_(deps) {
   router_.Add("GET", "/v1/tasks/{id}/logs", [this](const HttpRequest& req, const Params& p) {
     return TaskLogs(req, p.at("id"));
   });
+
+  // ---- services (api/native_services_api.cc)
+  AddServiceRoutes(router_, d_.services);
 
   // ---- images
   router_.Add("POST", "/v1/images/import", wrap([this](const HttpRequest& req, const Params&) -> Result<HttpResponse> {

@@ -6,6 +6,7 @@
 
 #include "api/router.h"
 #include "image/image_store.h"
+#include "services/service_service.h"
 #include "services/task_definition_service.h"
 #include "services/task_service.h"
 #include "store/log_store.h"
@@ -19,6 +20,7 @@ struct NativeApiDeps {
   image::ImageStore& images;
   services::TaskDefinitionService& taskdefs;
   services::TaskService& tasks;
+  services::ServiceService& services;
   std::string version;
 };
 

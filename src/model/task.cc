@@ -127,7 +127,7 @@ json::object TaskJson(const Task& t, bool api) {
                  {"launchType", t.launch_type},
                  {"group", t.group},
                  {"version", t.version},
-                 {"healthStatus", "UNKNOWN"},
+                 {"healthStatus", t.health_status.empty() ? "UNKNOWN" : t.health_status},
                  {"connectivity", t.last_status == status::kRunning ? "CONNECTED" : "DISCONNECTED"},
                  {"platformVersion", "1.4.0"},
                  {"availabilityZone", "local"}};
@@ -146,6 +146,7 @@ json::object TaskJson(const Task& t, bool api) {
   PutTime(o, "stoppedAt", t.stopped_at_ms, api);
   if (!t.stop_code.empty()) o["stopCode"] = t.stop_code;
   if (!t.stopped_reason.empty()) o["stoppedReason"] = t.stopped_reason;
+  PutTime(o, "drainingAt", t.draining_at_ms, api);
   if (!api) {
     o["id"] = t.id;
     o["cluster"] = t.cluster;
@@ -205,6 +206,9 @@ Result<Task> TaskFromStoreJson(const std::string& text) {
   t.stopped_reason = str(o, "stoppedReason");
   t.node_id = str(o, "nodeId");
   t.version = num(o, "version");
+  t.health_status = str(o, "healthStatus");
+  if (t.health_status.empty()) t.health_status = "UNKNOWN";
+  t.draining_at_ms = num(o, "drainingAt");
   GANTRY_ASSIGN_OR_RETURN(t.tags, ParseTags(o, "tags", ""));
   if (auto it = o.find("containers"); it != o.end() && it->value().is_array()) {
     for (const auto& cv : it->value().as_array()) {

@@ -100,6 +100,12 @@ struct Task {
   std::string stopped_reason;
   std::string node_id;  // placement; empty until scheduled
   int64_t version = 1;  // bumped on every change (ECS "version")
+  // HEALTHY | UNHEALTHY | UNKNOWN, as ECS reports it. Set by whoever runs health checks; the
+  // service controller replaces UNHEALTHY tasks of a service.
+  std::string health_status = "UNKNOWN";
+  // When a service scheduler took this task out of service before stopping it (the hook for
+  // load-balancer deregistration); 0 while it is in service.
+  int64_t draining_at_ms = 0;
 
   Container* FindContainer(const std::string& name);
   bool IsStopped() const { return last_status == status::kStopped; }

@@ -17,9 +17,11 @@
 #include "api/native_api.h"
 #include "common/file_util.h"
 #include "controllers/housekeeping.h"
+#include "controllers/service_controller.h"
 #include "controllers/task_scheduler.h"
 #include "image/image_store.h"
 #include "runtime/runtime.h"
+#include "services/service_service.h"
 #include "services/task_definition_service.h"
 #include "services/task_service.h"
 #include "store/log_store.h"
@@ -94,12 +96,14 @@ int ServerMain(int argc, char** argv) {
   model::Account account{o.region, o.account_id};
   services::TaskDefinitionService taskdefs(**store, clock, account);
   services::TaskService tasks(**store, clock, taskdefs);
+  services::ServiceService service_svc(**store, clock, taskdefs, tasks);
 
-  api::NativeApi native({**store, **logs, **images, taskdefs, tasks, GANTRY_VERSION});
+  api::NativeApi native({**store, **logs, **images, taskdefs, tasks, service_svc, GANTRY_VERSION});
   api::FrontDoor front(native);
 
   controllers::TaskScheduler scheduler(**store, tasks);
   controllers::Housekeeping housekeeping(tasks, **logs, clock);
+  controllers::ServiceController service_controller(**store, service_svc, taskdefs, clock);
 
   runtime::ShimRuntimeOptions ro;
   ro.runtime_binary = o.runtime;
@@ -118,6 +122,7 @@ int ServerMain(int argc, char** argv) {
   if (!http.ok()) return Fail(http.error().message);
 
   scheduler.Start();
+  service_controller.Start();
   housekeeping.Start();
   if (o.embedded_agent) {
     if (auto r = agent.Start(); !r.ok()) return Fail("agent: " + r.error().message);
@@ -137,6 +142,7 @@ int ServerMain(int argc, char** argv) {
   spdlog::info("signal {}: shutting down (running containers keep running)", sig);
   (*http)->Stop();
   agent.Stop();
+  service_controller.Stop();
   scheduler.Stop();
   housekeeping.Stop();
   return 0;

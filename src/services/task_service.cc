@@ -43,7 +43,7 @@ Result<std::vector<Task>> TaskService::Run(const RunTaskRequest& req) {
   if (req.cluster != "default")
     return MakeError(ErrorCode::kNotFound, "Cluster not found: {}", req.cluster);
   GANTRY_ASSIGN_OR_RETURN(model::TaskDefinition td, taskdefs_.Describe(req.task_definition));
-  if (td.status != "ACTIVE")
+  if (td.status != "ACTIVE" && !req.allow_inactive_definition)
     return MakeError(ErrorCode::kInvalidArgument, "TaskDefinition is inactive: {}", td.arn);
   GANTRY_ASSIGN_OR_RETURN(model::TaskOverrides ov, model::ParseOverrides(req.overrides, td));
   bool fargate = std::find(td.requires_compatibilities.begin(), td.requires_compatibilities.end(),
@@ -181,6 +181,15 @@ Result<Task> TaskService::Stop(const std::string& id_or_arn, const std::string& 
       t.execution_stopped_at_ms = now;
       for (auto& c : t.containers) c.last_status = model::status::kStopped;
     }
+    return true;
+  });
+}
+
+Result<Task> TaskService::MarkDraining(const std::string& task_id) {
+  int64_t now = clock_.NowMs();
+  return Update(task_id, [&](Task& t) -> Result<bool> {
+    if (t.draining_at_ms || t.IsStopped()) return false;
+    t.draining_at_ms = now;
     return true;
   });
 }

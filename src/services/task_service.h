@@ -25,6 +25,8 @@ struct RunTaskRequest {
   std::string group;
   std::vector<model::Tag> tags;
   const boost::json::object* overrides = nullptr;  // ECS overrides shape
+  // Services keep launching a revision that was deregistered after they started using it (ECS).
+  bool allow_inactive_definition = false;
 };
 
 // Parses the ECS/native RunTask body (taskDefinition, count, startedBy, group, tags, overrides).
@@ -73,6 +75,10 @@ class TaskService {
   // Sets desiredStatus STOPPED with a stop code and reason; a task not yet placed stops at once.
   Result<model::Task> Stop(const std::string& id_or_arn, const std::string& reason,
                            const std::string& stop_code = model::stop_code::kUserInitiated);
+
+  // Service scheduler: takes the task out of service (drainingAt) before it is stopped; the
+  // load-balancer deregistration hook. Idempotent.
+  Result<model::Task> MarkDraining(const std::string& task_id);
 
   // Scheduler: place a PROVISIONING task on a node (moves it to PENDING).
   Result<model::Task> Assign(const std::string& task_id, const std::string& node_id);
