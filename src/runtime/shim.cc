@@ -99,16 +99,20 @@ class Shim {
 };
 
 int Shim::Run() {
+  const int64_t t0 = NowMs();
   if (auto r = Setup(); !r.ok()) {
     Log("setup failed: ", r.error().message);
     AbortStart(r.error().message);
     return 1;
   }
+  const int64_t t1 = NowMs();
   if (auto r = StartContainers(); !r.ok()) {
     Log("start failed: ", r.error().message);
     AbortStart(r.error().message);
     return 1;
   }
+  Log("started: ", fmt::format("run at {}, setup {} ms, {} run {} ms", t0, t1 - t0,
+                               cfg_.runtime_binary, NowMs() - t1));
   Ready("ok");
   Loop();
   (void)WriteFileAtomic(task_paths::ShimDone(dir_), std::to_string(NowMs()) + "\n");
@@ -150,8 +154,10 @@ Result<void> Shim::Setup() {
   config_loaded_ = true;
   GANTRY_TRY(MakeDirs(dir_ + "/logs"));
   GANTRY_TRY(MakeDirs(dir_ + "/status"));
+  // The memory limit holds from the start; the CPU quota is set once the containers run
+  // (StartContainers), so the runtime's own container setup is not throttled by it.
   GANTRY_TRY(CreateTaskCgroup(cfg_.cgroup_parent, cfg_.task.task_id,
-                              {cfg_.task.cpu_units, cfg_.task.memory_bytes}));
+                              {.cpu_units = 0, .memory_bytes = cfg_.task.memory_bytes}));
   containers_.reserve(cfg_.task.containers.size());
   for (const auto& spec : cfg_.task.containers) {
     Container& c = containers_.emplace_back();
@@ -251,6 +257,7 @@ Result<void> Shim::StartContainers() {
   }
   if (!spawn_result.ok()) return spawn_result;
   if (!errors.empty()) return MakeError(ErrorCode::kInternal, "{}", errors);
+  GANTRY_TRY(SetTaskCpuLimit(cfg_.cgroup_parent, cfg_.task.task_id, cfg_.task.cpu_units));
   const int64_t now = NowMs();
   for (auto& c : containers_) {
     c.rec.status.state = ContainerState::kRunning;

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "common/fd.h"
 #include "common/file_util.h"
 #include "common/process.h"
@@ -135,7 +137,17 @@ Result<void> ShimRuntime::Start(const TaskSpec& spec) {
   }
   ShimConfig cfg{spec, opts_.runtime_binary, opts_.cgroup_parent};
   GANTRY_TRY(WriteFileAtomic(task_paths::Spec(spec.dir), SerializeShimConfig(cfg)));
+  const int64_t t_spawn = NowMs();
   auto r = SpawnShim(spec.dir);
+  if (r.ok() && spdlog::should_log(spdlog::level::debug)) {
+    // The shim's own split (setup incl. cgroups, runtime run) is its last log line.
+    std::string shim_line;
+    if (auto text = ReadFile(task_paths::ShimLog(spec.dir)); text.ok()) shim_line = *text;
+    while (!shim_line.empty() && shim_line.back() == '\n') shim_line.pop_back();
+    shim_line = shim_line.substr(shim_line.rfind('\n') + 1);
+    spdlog::debug("runtime: task {}: shim ready {} ms after spawn (spawned at {}); {}",
+                  spec.task_id, NowMs() - t_spawn, t_spawn, shim_line);
+  }
   if (!r.ok()) {
     // The shim already removed what it started; this catches a shim that died or hung.
     if (auto id = ReadShimIdentity(spec.dir); id.ok()) {

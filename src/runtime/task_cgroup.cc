@@ -116,10 +116,7 @@ Result<void> CreateTaskCgroup(const std::string& parent, const std::string& task
     for (const std::string& dir : {root, root + "/" + parent, root + rel}) {
       (void)WriteCgroupFile(dir + "/cgroup.subtree_control", "+cpu +memory +pids");
     }
-    if (limits.cpu_units > 0) {
-      GANTRY_TRY(WriteCgroupFile(root + rel + "/cpu.max",
-                                 fmt::format("{} {}", CfsQuotaUs(limits.cpu_units), kCfsPeriodUs)));
-    }
+    if (limits.cpu_units > 0) GANTRY_TRY(SetTaskCpuLimit(parent, task_id, limits.cpu_units));
     if (limits.memory_bytes > 0) {
       GANTRY_TRY(WriteCgroupFile(root + rel + "/memory.max", std::to_string(limits.memory_bytes)));
     }
@@ -127,13 +124,7 @@ Result<void> CreateTaskCgroup(const std::string& parent, const std::string& task
   }
   // v1: only the hierarchies that carry a task-level limit need the task directory up front;
   // the OCI runtime creates the rest of the path when it creates the container's cgroup.
-  if (limits.cpu_units > 0) {
-    const std::string dir = root + "/cpu" + rel;
-    GANTRY_TRY(MakeDirs(dir));
-    GANTRY_TRY(WriteCgroupFile(dir + "/cpu.cfs_period_us", std::to_string(kCfsPeriodUs)));
-    GANTRY_TRY(
-        WriteCgroupFile(dir + "/cpu.cfs_quota_us", std::to_string(CfsQuotaUs(limits.cpu_units))));
-  }
+  if (limits.cpu_units > 0) GANTRY_TRY(SetTaskCpuLimit(parent, task_id, limits.cpu_units));
   if (limits.memory_bytes > 0) {
     const std::string dir = root + "/memory" + rel;
     GANTRY_TRY(MakeDirs(dir));
@@ -141,6 +132,22 @@ Result<void> CreateTaskCgroup(const std::string& parent, const std::string& task
         WriteCgroupFile(dir + "/memory.limit_in_bytes", std::to_string(limits.memory_bytes)));
   }
   return Ok();
+}
+
+Result<void> SetTaskCpuLimit(const std::string& parent, const std::string& task_id,
+                             int64_t cpu_units) {
+  GANTRY_TRY(CheckComponent("parent", parent));
+  GANTRY_TRY(CheckComponent("task id", task_id));
+  if (cpu_units <= 0) return Ok();
+  const std::string rel = CgroupRelPath(parent, task_id);
+  if (DetectCgroupMode() == CgroupMode::kV2) {
+    return WriteCgroupFile(std::string(kCgroupRoot) + rel + "/cpu.max",
+                           fmt::format("{} {}", CfsQuotaUs(cpu_units), kCfsPeriodUs));
+  }
+  const std::string dir = std::string(kCgroupRoot) + "/cpu" + rel;
+  GANTRY_TRY(MakeDirs(dir));
+  GANTRY_TRY(WriteCgroupFile(dir + "/cpu.cfs_period_us", std::to_string(kCfsPeriodUs)));
+  return WriteCgroupFile(dir + "/cpu.cfs_quota_us", std::to_string(CfsQuotaUs(cpu_units)));
 }
 
 Result<void> RemoveTaskCgroup(const std::string& parent, const std::string& task_id) {

@@ -26,6 +26,13 @@ int64_t CfsQuotaUs(int64_t cpu_units);
 Result<void> CreateTaskCgroup(const std::string& parent, const std::string& task_id,
                               const TaskCgroupLimits& limits);
 
+// Writes the task's CFS quota (creating the task directory in the cpu hierarchy if needed).
+// The shim calls it once the containers are started, so the OCI runtime's container setup is
+// not throttled by a small task quota (cpu 16 = 1.5 ms per 100 ms would stretch a 30 ms start
+// to 100+ ms); the limit applies to the workload from the moment the task is reported running.
+Result<void> SetTaskCpuLimit(const std::string& parent, const std::string& task_id,
+                             int64_t cpu_units);
+
 // Removes <hierarchy>/<parent>/<task_id> and every directory below it, leaf first, in every
 // hierarchy. Retries briefly on EBUSY (processes still exiting). Idempotent; `parent` stays.
 Result<void> RemoveTaskCgroup(const std::string& parent, const std::string& task_id);
