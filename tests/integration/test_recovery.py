@@ -1,11 +1,27 @@
-"""The server dies (SIGKILL) under a running task: the shim and container keep going, a new server on
-the same data dir re-adopts the task, and it finishes with the right exit code and all its output."""
+"""The server dies (SIGKILL) or is stopped under a running task: the shim and container keep going,
+a new server on the same data dir re-adopts the task, and it finishes with the right exit code and
+all its output.
+
+The container's progress is gated on files the test drops into its rootfs (the overlay mount under
+DATA/agent/rootfs/<task>-main/rootfs), so no step depends on how fast the server restarts."""
 
 import json
 import os
 import subprocess
 
 from gantry_harness import GantryTestCase, main, pid_alive, shim_pids, task_id, wait_for
+
+
+def gated(*steps):
+    """A script that prints `started`, then for each (gate, text) waits for /tmp/<gate> and
+    prints text. The last step may be ("exit", code)."""
+    parts = ["echo started"]
+    for gate, text in steps:
+        if gate == "exit":
+            parts.append(f"exit {text}")
+        else:
+            parts.append(f"until [ -e /tmp/{gate} ]; do sleep 0.05; done; echo {text}")
+    return "; ".join(parts)
 
 
 class RecoveryTest(GantryTestCase):
@@ -22,7 +38,14 @@ class RecoveryTest(GantryTestCase):
         except OSError:
             return ""
 
-    def _crash_under_running_task(self, script):
+    def _open_gate(self, tid, gate):
+        rootfs = os.path.join(self.data_dir, "agent", "rootfs", f"{tid}-main", "rootfs")
+        with open(os.path.join(rootfs, "tmp", gate), "w"):
+            pass
+
+    def _start_and_crash(self, script):
+        """Starts the task, waits until it runs and printed `started`, SIGKILLs the server, checks
+        the shim and container live on, and lets the task print `while-down` (gate a)."""
         tid = task_id(self.run_one(script, stop_timeout=2))
         self.wait_status(tid, "RUNNING")
         wait_for(lambda: "started" in self.log_lines(tid), 10, 0.1, "the task's first line")
@@ -33,14 +56,15 @@ class RecoveryTest(GantryTestCase):
         self.assertTrue(pid_alive(shims[0]), "the shim died with the server")
         self.assertEqual(self._container_state(tid), "running")
         # Output keeps flowing to the task dir while no server is there to read it.
+        self._open_gate(tid, "a")
         wait_for(lambda: "while-down" in self._raw_log(tid), 10, 0.1, "output while the server is down")
-        return tid
+        return tid, shims[0]
 
     def test_task_survives_server_crash_and_restart(self):
-        tid = self._crash_under_running_task(
-            "echo started; sleep 0.5; echo while-down; sleep 5; echo done; exit 7")
+        tid, _ = self._start_and_crash(gated(("a", "while-down"), ("b", "done"), ("exit", 7)))
         self.start_server()
         self.assertEqual(self.get_task(tid)["lastStatus"], "RUNNING")
+        self._open_gate(tid, "b")
         final = self.wait_stopped(tid, timeout=30)
         self.assertEqual(final["containers"][0]["exitCode"], 7)
         self.assertEqual(final["stopCode"], "EssentialContainerExited")
@@ -50,9 +74,8 @@ class RecoveryTest(GantryTestCase):
         self.assertEqual(r.returncode, 4, r.stderr)
 
     def test_task_that_exits_while_server_is_down(self):
-        tid = self._crash_under_running_task("echo started; sleep 0.5; echo while-down; exit 5")
-        shim = shim_pids(self.data_dir)
-        wait_for(lambda: not any(pid_alive(p) for p in shim), 20, 0.1, "the shim to finish")
+        tid, shim = self._start_and_crash(gated(("a", "while-down"), ("exit", 5)))
+        wait_for(lambda: not pid_alive(shim), 20, 0.1, "the shim to finish")
         self.start_server()
         final = self.wait_stopped(tid, timeout=30)
         self.assertEqual(final["containers"][0]["exitCode"], 5)
@@ -60,18 +83,19 @@ class RecoveryTest(GantryTestCase):
         self.assertEqual(self.log_lines(tid), ["started", "while-down"])
 
     def test_graceful_server_restart_keeps_task_running(self):
-        tid = task_id(self.run_one("echo started; sleep 4; echo done; exit 6", stop_timeout=2))
+        tid = task_id(self.run_one(gated(("b", "done"), ("exit", 6)), stop_timeout=2))
         self.wait_status(tid, "RUNNING")
         self.assertEqual(self.server.stop(), 0)
         self.assertEqual(self._container_state(tid), "running")
         self.start_server()
         self.assertEqual(self.get_task(tid)["lastStatus"], "RUNNING")
+        self._open_gate(tid, "b")
         final = self.wait_stopped(tid, timeout=30)
         self.assertEqual(final["containers"][0]["exitCode"], 6)
         self.assertEqual(self.log_lines(tid), ["started", "done"])
 
     def test_stop_after_restart(self):
-        tid = self._crash_under_running_task("echo started; sleep 0.5; echo while-down; sleep 1000")
+        tid, _ = self._start_and_crash(gated(("a", "while-down")) + "; exec sleep 1000")
         self.start_server()
         self.ok(self.api.post(f"/v1/tasks/{tid}/stop"), 200)
         final = self.wait_stopped(tid, timeout=20)
@@ -81,7 +105,7 @@ class RecoveryTest(GantryTestCase):
     def test_restart_first_stdout_line_is_the_listening_line(self):
         # Regression (fixed in 51d0189): spdlog's default logger wrote to stdout, so the agent's
         # "re-adopted task ..." line came before "gantry server listening on ..." on a restart.
-        self._crash_under_running_task("echo started; sleep 0.5; echo while-down; sleep 1000")
+        self._start_and_crash(gated(("a", "while-down")) + "; exec sleep 1000")
         self.start_server()  # strict: the first stdout line must be the listening line
 
 
