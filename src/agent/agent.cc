@@ -32,9 +32,14 @@ struct Agent::LocalTask {
   std::map<std::string, int64_t> log_offsets;
   std::set<std::string> exit_reported;
   std::chrono::steady_clock::time_point next_poll{};
+  std::chrono::steady_clock::time_point assigned{};  // when the assignment was seen (timing)
 };
 
 namespace {
+using SteadyClock = std::chrono::steady_clock;
+double MsBetween(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
 const char* PhaseName(int p) {
   static const char* k[] = {"launching", "running", "tearing-down"};
   return k[p];
@@ -228,6 +233,7 @@ void Agent::OnAssignment(const Task& t) {
         lt->id = t.id;
         lt->task = t;
         lt->busy = true;
+        lt->assigned = SteadyClock::now();
         tasks_[t.id] = lt;
         launch = true;
       } else if (t.last_status == st::kPending) {
@@ -248,6 +254,8 @@ void Agent::OnAssignment(const Task& t) {
     }
   }
   if (launch) {
+    spdlog::debug("agent: task {} assignment seen {} ms after createdAt", t.id,
+                  clock_.NowMs() - t.created_at_ms);
     Enqueue([this, id = t.id] { Launch(id); });
   } else if (drop || lost) {
     services::TaskReport rep;
@@ -292,6 +300,7 @@ void Agent::Launch(const std::string& id) {
     task = ltp->task;
   }
   LocalTask& lt = *ltp;
+  const auto t_begin = SteadyClock::now();
   int64_t pull_started = clock_.NowMs();
   auto td = cp_.GetTaskDefinition(task.task_definition_arn);
   if (!td.ok()) return ReportFailedLaunch(lt, "TaskFailedToStart: " + td.error().message);
@@ -302,6 +311,8 @@ void Agent::Launch(const std::string& id) {
   }
   if (auto r = SaveRecord(lt); !r.ok())
     return ReportFailedLaunch(lt, "TaskFailedToStart: " + r.error().message);
+
+  const auto t_record = SteadyClock::now();
 
   // Images.
   std::map<std::string, image::ImageInfo> imgs;
@@ -314,10 +325,12 @@ void Agent::Launch(const std::string& id) {
     imgs[c.name] = std::move(info).value();
   }
   int64_t pull_stopped = clock_.NowMs();
+  const auto t_images = SteadyClock::now();
 
   // Network, root filesystems, container configs.
   auto netns = network_.Setup(id, lt.network_mode);
   if (!netns.ok()) return ReportFailedLaunch(lt, "ResourceInitializationError: " + netns.error().message);
+  const auto t_netns = SteadyClock::now();
   runtime::TaskSpec spec;
   spec.task_id = id;
   spec.dir = TaskDir(id);
@@ -347,8 +360,10 @@ void Agent::Launch(const std::string& id) {
     cs.hostname = id.substr(0, 12);
     spec.containers.push_back(std::move(cs));
   }
+  const auto t_rootfs = SteadyClock::now();
   if (auto r = runtime_.Start(spec); !r.ok())
     return ReportFailedLaunch(lt, "CannotStartContainerError: " + r.error().message);
+  const auto t_started = SteadyClock::now();
 
   bool stop_now = false;
   {
@@ -375,6 +390,15 @@ void Agent::Launch(const std::string& id) {
   }
   if (auto r = cp_.ReportTask(rep); !r.ok())
     spdlog::warn("agent: report RUNNING for {}: {}", id, r.error().message);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    const auto t_end = SteadyClock::now();
+    spdlog::debug(
+        "agent: launched {} in {:.1f} ms (queued {:.1f}): taskdef+record {:.1f}, images {:.1f}, "
+        "netns {:.1f}, rootfs+config {:.1f}, runtime start {:.1f}, record+report {:.1f}",
+        id, MsBetween(t_begin, t_end), MsBetween(lt.assigned, t_begin),
+        MsBetween(t_begin, t_record), MsBetween(t_record, t_images), MsBetween(t_images, t_netns),
+        MsBetween(t_netns, t_rootfs), MsBetween(t_rootfs, t_started), MsBetween(t_started, t_end));
+  }
   if (stop_now) (void)runtime_.Stop(TaskDir(id));
 }
 

@@ -38,7 +38,7 @@ std::unique_ptr<TaskNetwork> MakeLoopbackOnlyNetwork();
 struct AgentOptions {
   std::string node_id;
   std::string state_dir;  // e.g. /var/lib/gantry/agent
-  int workers = 4;        // parallel launches/teardowns
+  int workers = 16;       // parallel launches/teardowns
   std::chrono::milliseconds poll{100};
 };
 
