@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "model/region.h"
+
 namespace gantry::model {
 
 std::string ClusterArn(const Account& a, const std::string& cluster) {
@@ -32,12 +34,13 @@ bool IsValidName(const std::string& s, size_t max_len) {
 
 std::optional<TaskDefinitionRef> ParseTaskDefinitionRef(const std::string& in) {
   std::string s = in;
+  TaskDefinitionRef ref;
   if (s.rfind("arn:", 0) == 0) {
     auto pos = s.find(":task-definition/");
     if (pos == std::string::npos) return std::nullopt;
+    ref.region = RegionOfArn(s);
     s = s.substr(pos + std::string(":task-definition/").size());
   }
-  TaskDefinitionRef ref;
   auto colon = s.find(':');
   if (colon == std::string::npos) {
     ref.family = s;

@@ -21,6 +21,7 @@ std::string ContainerArn(const Account& a, const std::string& cluster, const std
 struct TaskDefinitionRef {
   std::string family;
   std::optional<int> revision;
+  std::string region;  // the ARN's region; "" for a short name
 };
 std::optional<TaskDefinitionRef> ParseTaskDefinitionRef(const std::string& s);
 

@@ -70,14 +70,14 @@ Result<StoredService> ServiceService::Load(const std::string& name_or_arn) {
   return StoredService{std::move(s), obj->revision};
 }
 
-Result<Service> ServiceService::Create(const json::object& body) {
+Result<Service> ServiceService::Create(const json::object& body, const std::string& region) {
   GANTRY_ASSIGN_OR_RETURN(model::CreateServiceRequest req, model::ParseCreateServiceRequest(body));
-  if (req.cluster != "default")
-    return MakeError(ErrorCode::kNotFound, "Cluster not found: {}", req.cluster);
-  GANTRY_ASSIGN_OR_RETURN(model::TaskDefinition td, taskdefs_.Describe(req.task_definition));
+  const model::Account acct = taskdefs_.AccountFor(region);
+  GANTRY_TRY(clusters_.RequireActive(acct.region, req.cluster));
+  GANTRY_ASSIGN_OR_RETURN(model::TaskDefinition td,
+                          taskdefs_.Describe(req.task_definition, acct.region));
   if (td.status != "ACTIVE")
     return MakeError(ErrorCode::kInvalidArgument, "TaskDefinition is inactive: {}", td.arn);
-  const model::Account& acct = taskdefs_.account();
   Service s;
   s.name = req.name;
   s.cluster = req.cluster;

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "model/service.h"
+#include "services/cluster_service.h"
 #include "services/task_definition_service.h"
 #include "services/task_service.h"
 #include "store/store.h"
@@ -25,11 +26,14 @@ class ServiceService {
  public:
   ServiceService(store::Store& store, const Clock& clock, TaskDefinitionService& taskdefs,
                  TaskService& tasks)
-      : store_(store), clock_(clock), taskdefs_(taskdefs), tasks_(tasks) {}
+      : store_(store), clock_(clock), taskdefs_(taskdefs), tasks_(tasks),
+        clusters_(store, clock, taskdefs.account()) {}
 
   // CreateService body: serviceName, taskDefinition, desiredCount, launchType,
   // networkConfiguration, deploymentConfiguration, healthCheckGracePeriodSeconds, tags.
-  Result<model::Service> Create(const boost::json::object& body);
+  // `region`: the caller's ("" = the server's default); the service's ARN names it. Service keys
+  // are cluster/name across regions (a name is unique per cluster name, not per region).
+  Result<model::Service> Create(const boost::json::object& body, const std::string& region = {});
   // Name or service ARN; INACTIVE services too.
   Result<model::Service> Describe(const std::string& name_or_arn);
   // ACTIVE and DRAINING services of the cluster ("" = every cluster), by name.
@@ -70,6 +74,7 @@ class ServiceService {
   const Clock& clock_;
   TaskDefinitionService& taskdefs_;
   TaskService& tasks_;
+  ClusterService clusters_;
 };
 
 }  // namespace gantry::services

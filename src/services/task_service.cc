@@ -4,6 +4,8 @@
 
 #include "common/ids.h"
 #include "common/json_util.h"
+#include "model/region.h"
+#include "model/tags.h"
 
 namespace gantry::services {
 
@@ -40,9 +42,12 @@ Result<RunTaskRequest> ParseRunTaskRequest(const json::object& body) {
 Result<std::vector<Task>> TaskService::Run(const RunTaskRequest& req) {
   if (!model::IsValidName(req.cluster))
     return MakeError(ErrorCode::kInvalidArgument, "invalid cluster name '{}'", req.cluster);
-  if (req.cluster != "default")
-    return MakeError(ErrorCode::kNotFound, "Cluster not found: {}", req.cluster);
-  GANTRY_ASSIGN_OR_RETURN(model::TaskDefinition td, taskdefs_.Describe(req.task_definition));
+  std::string region = req.region;
+  if (region.empty()) region = model::RegionOfArn(req.task_definition);
+  const model::Account acct = taskdefs_.AccountFor(region);
+  GANTRY_TRY(clusters_.RequireActive(acct.region, req.cluster));
+  GANTRY_ASSIGN_OR_RETURN(model::TaskDefinition td,
+                          taskdefs_.Describe(req.task_definition, acct.region));
   if (td.status != "ACTIVE" && !req.allow_inactive_definition)
     return MakeError(ErrorCode::kInvalidArgument, "TaskDefinition is inactive: {}", td.arn);
   GANTRY_ASSIGN_OR_RETURN(model::TaskOverrides ov, model::ParseOverrides(req.overrides, td));
@@ -52,7 +57,6 @@ Result<std::vector<Task>> TaskService::Run(const RunTaskRequest& req) {
     GANTRY_TRY(model::ValidateTaskSize(ov.cpu ? ov.cpu : td.cpu, ov.memory ? ov.memory : td.memory,
                                        fargate));
   }
-  const model::Account& acct = taskdefs_.account();
   int64_t now = clock_.NowMs();
   std::vector<Task> tasks;
   std::vector<store::Op> ops;
@@ -69,6 +73,7 @@ Result<std::vector<Task>> TaskService::Run(const RunTaskRequest& req) {
     t.memory = ov.memory.value_or(td.EffectiveMemoryMiB());
     t.overrides = ov;
     t.started_by = req.started_by;
+    if (!req.launch_type.empty()) t.launch_type = req.launch_type;
     t.group = req.group.empty() ? "family:" + td.family : req.group;
     t.tags = req.tags;
     t.created_at_ms = now;
@@ -90,14 +95,23 @@ Result<std::vector<Task>> TaskService::Run(const RunTaskRequest& req) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "Invalid setting for container '{}': memory {} MiB is more than the "
                          "task's {} MiB", c.name, *c.memory, t.memory);
+      // LogStore group names carry the region (model/region.h): the awslogs group in
+      // awslogs-region (default: the task's), or gantry's own group for other drivers.
       if (cd.log_configuration && cd.log_configuration->log_driver == "awslogs") {
         const auto& o = cd.log_configuration->options;
         auto g = o.find("awslogs-group");
-        c.log_group = g != o.end() ? g->second : "/ecs/" + td.family;
+        auto r = o.find("awslogs-region");
+        std::string log_region = r != o.end() && !r->second.empty() ? r->second : acct.region;
+        if (!model::IsValidRegion(log_region))
+          return MakeError(ErrorCode::kInvalidArgument,
+                           "Invalid setting for container '{}': awslogs-region '{}' is invalid",
+                           cd.name, log_region);
+        c.log_group =
+            model::RegionalLogGroup(log_region, g != o.end() ? g->second : "/ecs/" + td.family);
         auto p = o.find("awslogs-stream-prefix");
         c.log_stream = p != o.end() ? p->second + "/" + cd.name + "/" + t.id : t.id;
       } else {
-        c.log_group = "/gantry/tasks";
+        c.log_group = model::RegionalLogGroup(acct.region, "/gantry/tasks");
         c.log_stream = t.id + "/" + cd.name;
       }
       t.containers.push_back(std::move(c));
@@ -125,6 +139,7 @@ Result<std::vector<Task>> TaskService::List(const TaskFilter& f) {
   std::vector<Task> out;
   for (const auto& o : objs) {
     GANTRY_ASSIGN_OR_RETURN(Task t, model::TaskFromStoreJson(o.value));
+    if (!f.region.empty() && model::RegionOfArn(t.arn) != f.region) continue;
     if (!f.cluster.empty() && t.cluster != f.cluster) continue;
     if (!f.family.empty() && t.family != f.family) continue;
     if (!f.desired_status.empty()) {
@@ -181,6 +196,18 @@ Result<Task> TaskService::Stop(const std::string& id_or_arn, const std::string& 
       t.execution_stopped_at_ms = now;
       for (auto& c : t.containers) c.last_status = model::status::kStopped;
     }
+    return true;
+  });
+}
+
+Result<Task> TaskService::Tag(const std::string& id_or_arn, const std::vector<model::Tag>& add,
+                              const std::vector<std::string>& remove_keys) {
+  auto id = model::ParseTaskId(id_or_arn);
+  if (!id) return MakeError(ErrorCode::kInvalidArgument, "invalid task id '{}'", id_or_arn);
+  return Update(*id, [&](Task& t) -> Result<bool> {
+    if (!model::ApplyTagChanges(t.tags, add, remove_keys))
+      return MakeError(ErrorCode::kInvalidArgument, "a resource can have at most {} tags",
+                       model::kMaxTags);
     return true;
   });
 }

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "model/task.h"
+#include "services/cluster_service.h"
 #include "services/task_definition_service.h"
 #include "store/store.h"
 
@@ -19,10 +20,13 @@ namespace gantry::services {
 
 struct RunTaskRequest {
   std::string task_definition;  // family[:rev] or ARN
+  // The caller's region; "" = the region of a task definition ARN, else the server's default.
+  std::string region;
   std::string cluster = "default";
   int count = 1;
   std::string started_by;
   std::string group;
+  std::string launch_type;  // "" = FARGATE
   std::vector<model::Tag> tags;
   const boost::json::object* overrides = nullptr;  // ECS overrides shape
   // Services keep launching a revision that was deregistered after they started using it (ECS).
@@ -33,6 +37,7 @@ struct RunTaskRequest {
 Result<RunTaskRequest> ParseRunTaskRequest(const boost::json::object& body);
 
 struct TaskFilter {
+  std::string region;  // "" = every region
   std::string cluster;
   std::string family;
   std::string desired_status;  // RUNNING | STOPPED | "" (any)
@@ -65,7 +70,8 @@ struct TaskReport {
 class TaskService {
  public:
   TaskService(store::Store& store, const Clock& clock, TaskDefinitionService& taskdefs)
-      : store_(store), clock_(clock), taskdefs_(taskdefs) {}
+      : store_(store), clock_(clock), taskdefs_(taskdefs),
+        clusters_(store, clock, taskdefs.account()) {}
 
   // Creates `count` tasks atomically in PROVISIONING; the scheduler places them.
   Result<std::vector<model::Task>> Run(const RunTaskRequest& req);
@@ -75,6 +81,10 @@ class TaskService {
   // Sets desiredStatus STOPPED with a stop code and reason; a task not yet placed stops at once.
   Result<model::Task> Stop(const std::string& id_or_arn, const std::string& reason,
                            const std::string& stop_code = model::stop_code::kUserInitiated);
+
+  // Adds (replacing same keys) and removes tags.
+  Result<model::Task> Tag(const std::string& id_or_arn, const std::vector<model::Tag>& add,
+                          const std::vector<std::string>& remove_keys);
 
   // Service scheduler: takes the task out of service (drainingAt) before it is stopped; the
   // load-balancer deregistration hook. Idempotent.
@@ -98,6 +108,7 @@ class TaskService {
   store::Store& store_;
   const Clock& clock_;
   TaskDefinitionService& taskdefs_;
+  ClusterService clusters_;
 };
 
 }  // namespace gantry::services

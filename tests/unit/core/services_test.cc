@@ -107,7 +107,7 @@ TEST_F(ServicesTest, RunCreatesAllOrNothing) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->size(), 3u);
   EXPECT_EQ((*r)[0].last_status, "PROVISIONING");
-  EXPECT_EQ((*r)[0].containers[0].log_group, "/gantry/tasks");
+  EXPECT_EQ((*r)[0].containers[0].log_group, "us-east-1:/gantry/tasks");
   EXPECT_EQ(tasks_->List({})->size(), 3u);
   EXPECT_EQ(tasks_->List({.started_by = "me"})->size(), 3u);
   EXPECT_EQ(tasks_->List({.started_by = "you"})->size(), 0u);
@@ -130,7 +130,7 @@ TEST_F(ServicesTest, AwslogsStreamNaming) {
   Register("lg", R"(,"logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/lg","awslogs-stream-prefix":"p"}})");
   auto r = Run(R"({"taskDefinition":"lg"})");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ((*r)[0].containers[0].log_group, "/ecs/lg");
+  EXPECT_EQ((*r)[0].containers[0].log_group, "us-east-1:/ecs/lg");
   EXPECT_EQ((*r)[0].containers[0].log_stream, "p/main/" + (*r)[0].id);
 }
 
