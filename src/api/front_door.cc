@@ -5,8 +5,11 @@
 namespace gantry::api {
 
 HttpResponse FrontDoor::Handle(const HttpRequest& req) const {
+  for (HttpSurface* s : surfaces_) {
+    if (s->Handles(req)) return s->Handle(req);
+  }
   if (!req.Header("x-amz-target").empty()) {
-    // AWS JSON 1.0/1.1 surfaces arrive with X-Amz-Target; they are served by the AWS adapters.
+    // AWS JSON 1.0/1.1 requests without an AWS surface mounted.
     HttpResponse r;
     r.status = 400;
     r.content_type = "application/x-amz-json-1.1";

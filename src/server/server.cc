@@ -15,6 +15,9 @@
 #include "api/front_door.h"
 #include "api/http_server.h"
 #include "api/native_api.h"
+#include "aws/aws_frontend.h"
+#include "aws/aws_services.h"
+#include "aws/key_store.h"
 #include "common/file_util.h"
 #include "controllers/housekeeping.h"
 #include "controllers/service_controller.h"
@@ -110,7 +113,18 @@ int ServerMain(int argc, char** argv) {
   services::ServiceService service_svc(**store, clock, taskdefs, tasks);
 
   api::NativeApi native({**store, **logs, **images, taskdefs, tasks, service_svc, GANTRY_VERSION});
-  api::FrontDoor front(native);
+  // AWS surface: SigV4 keys (an admin key on first start), then the service adapters.
+  aws::KeyStore keys(**store, clock);
+  const std::string creds_path = o.data_dir + "/admin-credentials";
+  auto admin_key = keys.EnsureAdminKey(creds_path);
+  if (!admin_key.ok()) return Fail("access keys: " + admin_key.error().message);
+  aws::AwsFrontend aws_front(keys, clock);
+  if (auto r = aws::RegisterAwsServices(
+          aws_front, {**store, **logs, taskdefs, tasks, service_svc, account, clock});
+      !r.ok()) {
+    return Fail("aws: " + r.error().message);
+  }
+  api::FrontDoor front(native, {&aws_front});
 
   controllers::TaskScheduler scheduler(**store, tasks);
   controllers::Housekeeping housekeeping(tasks, **logs, clock);
@@ -145,6 +159,12 @@ int ServerMain(int argc, char** argv) {
   std::printf("  data dir: %s   runtime: %s   node: %s\n", o.data_dir.c_str(), o.runtime.c_str(),
               o.node_id.c_str());
   if (endpoint != kDefaultEndpoint) std::printf("  export GANTRY_ENDPOINT=%s\n", endpoint.c_str());
+  if (*admin_key) {  // printed once, on the start that created it
+    std::printf("  aws: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (also in %s, mode 0600)\n",
+                (*admin_key)->id.c_str(), (*admin_key)->secret.c_str(), creds_path.c_str());
+  } else {
+    std::printf("  aws: admin credentials in %s\n", creds_path.c_str());
+  }
   std::printf("  try:  gantry run --wait busybox:latest -- echo hello\n");
   std::fflush(stdout);
 
