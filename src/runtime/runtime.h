@@ -6,6 +6,7 @@
 // agent tests.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -62,6 +63,14 @@ struct TaskStatus {
   std::string error;  // set when the shim failed to start a container
 };
 
+// What a command run inside a running container (Runtime::Exec) did.
+struct ExecResult {
+  int exit_code = -1;   // 128+signal when killed; -1 when timed out
+  std::string output;   // stdout and stderr interleaved, at most kMaxExecOutput bytes
+  bool timed_out = false;
+};
+inline constexpr size_t kMaxExecOutput = 4096;
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -81,6 +90,16 @@ class Runtime {
   // Leaves the log files and status files in place until RemoveTaskDir. Idempotent.
   virtual Result<void> Cleanup(const std::string& task_dir) = 0;
   virtual Result<void> RemoveTaskDir(const std::string& task_dir) = 0;
+
+  // Runs `argv` inside a running container of the task (its namespaces, cgroup, user, env and
+  // cwd; `<runtime> exec`), waits at most `timeout`, and returns its exit code and output. On
+  // timeout the process, everything in its process group and the runtime's exec process are
+  // killed: timed_out = true, exit_code = -1. A non-zero exit (including the runtime failing to
+  // exec) is a value; errors are kNotFound (no such task/container), kFailedPrecondition (the
+  // container is not running) or a failure to spawn the runtime. Safe to call concurrently.
+  virtual Result<ExecResult> Exec(const std::string& task_dir, const std::string& container,
+                                  const std::vector<std::string>& argv,
+                                  std::chrono::milliseconds timeout) = 0;
 };
 
 struct ShimRuntimeOptions {

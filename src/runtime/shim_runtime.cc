@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -19,7 +20,9 @@
 
 #include "common/fd.h"
 #include "common/file_util.h"
+#include "common/ids.h"
 #include "common/process.h"
+#include "runtime/container_exec.h"
 #include "runtime/oci_spec.h"
 #include "runtime/runtime.h"
 #include "runtime/task_cgroup.h"
@@ -84,6 +87,9 @@ class ShimRuntime final : public Runtime {
   Result<void> Stop(const std::string& task_dir) override;
   Result<void> Cleanup(const std::string& task_dir) override;
   Result<void> RemoveTaskDir(const std::string& task_dir) override;
+  Result<ExecResult> Exec(const std::string& task_dir, const std::string& container,
+                          const std::vector<std::string>& argv,
+                          std::chrono::milliseconds timeout) override;
 
  private:
   Result<void> Validate(const TaskSpec& spec) const;
@@ -315,6 +321,35 @@ Result<void> ShimRuntime::RemoveTaskDir(const std::string& task_dir) {
   if (ShimAlive(task_dir))
     return MakeError(ErrorCode::kFailedPrecondition, "{}: shim still running", task_dir);
   return RemoveTree(task_dir);
+}
+
+Result<ExecResult> ShimRuntime::Exec(const std::string& task_dir, const std::string& container,
+                                     const std::vector<std::string>& argv,
+                                     std::chrono::milliseconds timeout) {
+  if (argv.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "{}: exec in {}: empty command", task_dir,
+                     container);
+  GANTRY_ASSIGN_OR_RETURN(ShimConfig cfg, LoadShimConfig(task_dir));
+  const std::string& task_id = cfg.task.task_id;
+  if (std::none_of(cfg.task.containers.begin(), cfg.task.containers.end(),
+                   [&](const ContainerSpec& c) { return c.name == container; }))
+    return MakeError(ErrorCode::kNotFound, "task {}: no container '{}'", task_id, container);
+  // Only a container the shim started and still supervises: never exec into a stale runtime
+  // state or race the shim's `delete -f`.
+  ContainerState state = ContainerState::kCreated;
+  if (auto text = ReadFile(task_paths::Status(task_dir, container)); text.ok()) {
+    if (auto rec = ParseContainerRecord(*text); rec.ok()) state = rec->status.state;
+  }
+  if (state != ContainerState::kRunning || !ShimAlive(task_dir))
+    return MakeError(ErrorCode::kFailedPrecondition, "task {}: container {} is not running",
+                     task_id, container);
+  const std::string runtime = cfg.runtime_binary.empty() ? opts_.runtime_binary : cfg.runtime_binary;
+  const std::string exec_dir = task_dir + "/exec";
+  GANTRY_TRY(MakeDirs(exec_dir));
+  const std::string pid_file = exec_dir + "/" + container + "-" + RandomHex(12) + ".pid";
+  auto r = RunContainerExec(runtime, ContainerId(task_id, container), argv, timeout, pid_file);
+  ::unlink(pid_file.c_str());
+  return r;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "common/file_util.h"
@@ -222,6 +223,116 @@ TEST_P(RuntimeTest, EssentialExitStopsSibling) {
   EXPECT_EQ(st.containers[1].exit_code, 128 + SIGKILL);
   EXPECT_NE(st.containers[1].reason.find("Essential container"), std::string::npos);
   EXPECT_FALSE(st.stop_requested);
+  Finish(t);
+}
+
+// Pids of processes whose command line (args joined by spaces) contains `needle`.
+std::vector<pid_t> ProcessesMatching(const std::string& needle) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    auto text = ReadFile(e.path().string() + "/cmdline");
+    if (!text.ok()) continue;
+    std::replace(text->begin(), text->end(), '\0', ' ');
+    if (text->find(needle) != std::string::npos) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+bool NoProcessesMatching(const std::string& needle, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (!ProcessesMatching(needle).empty()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+TEST_P(RuntimeTest, ExecRunsInTheRunningContainer) {
+  auto t = MakeTask({{"sleep", "1000"}});
+  t.containers[0].stop_timeout_s = 0;
+  t.containers[0].env = {"GREETING=hi from env"};
+  ASSERT_TRUE(rt_->Start(t).ok());
+  ASSERT_TRUE(WaitRunning(*rt_, t.dir).ok());
+
+  auto r = rt_->Exec(t.dir, "main", {"echo", "hi"}, 5s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->output, "hi\n");
+  EXPECT_FALSE(r->timed_out);
+
+  r = rt_->Exec(t.dir, "main", {"/bin/sh", "-c", "exit 3"}, 5s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_FALSE(r->timed_out);
+
+  // The container's pid namespace (its pid 1 is the task's sleep) and environment; stderr is
+  // captured with stdout.
+  r = rt_->Exec(t.dir, "main",
+                {"/bin/sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; echo \"$GREETING\" >&2"},
+                5s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->output, "sleep 1000 \nhi from env\n");
+
+  // Output is capped; the rest is drained so the command is not blocked on a full pipe.
+  r = rt_->Exec(t.dir, "main", {"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"}, 5s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->output, std::string(kMaxExecOutput, 'x'));
+
+  // A command that does not exist: the runtime's failure is a non-zero exit, not an error.
+  r = rt_->Exec(t.dir, "main", {"/no/such/check"}, 5s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_NE(r->exit_code, 0);
+  EXPECT_FALSE(r->timed_out);
+
+  EXPECT_EQ(rt_->Exec(t.dir, "nosuch", {"true"}, 5s).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(rt_->Exec(t.dir, "main", {}, 5s).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(rt_->Exec(t.dir + "-missing", "main", {"true"}, 5s).error().code,
+            ErrorCode::kNotFound);
+
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());
+  ASSERT_TRUE(WaitFinished(*rt_, t.dir).ok());
+  EXPECT_EQ(rt_->Exec(t.dir, "main", {"true"}, 5s).error().code,
+            ErrorCode::kFailedPrecondition);
+  Finish(t);
+}
+
+TEST_P(RuntimeTest, ExecTimeoutKillsTheCommand) {
+  auto t = MakeTask({{"sleep", "1000"}});
+  t.containers[0].stop_timeout_s = 0;
+  ASSERT_TRUE(rt_->Start(t).ok());
+  ASSERT_TRUE(WaitRunning(*rt_, t.dir).ok());
+  // Unique durations, so the /proc scan only finds this test's processes.
+  const std::string direct = fmt::format("17.{}", ::getpid() % 1000);
+  const std::string shell = fmt::format("19.{}", ::getpid() % 1000);
+  for (const auto& argv : std::vector<std::vector<std::string>>{
+           {"sleep", direct},
+           {"/bin/sh", "-c", "echo started; sleep " + shell + "; echo never"}}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = rt_->Exec(t.dir, "main", argv, 500ms);
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->timed_out);
+    EXPECT_EQ(r->exit_code, -1);
+    EXPECT_GE(elapsed, 500ms);
+    EXPECT_LT(elapsed, 5s);
+    if (argv.size() == 3) {
+      EXPECT_EQ(r->output, "started\n");
+    }
+    const std::string needle = "sleep " + (argv.size() == 3 ? shell : direct);
+    EXPECT_TRUE(NoProcessesMatching(needle, 5s)) << needle << " still running";
+  }
+  // The container is unaffected and exec works again.
+  auto r = rt_->Exec(t.dir, "main", {"true"}, 5s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->exit_code, 0);
+  std::error_code ec;  // pid files are removed after each exec
+  EXPECT_TRUE(std::filesystem::is_empty(t.dir + "/exec", ec)) << ec.message();
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());
   Finish(t);
 }
 
