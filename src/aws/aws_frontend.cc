@@ -17,6 +17,37 @@ namespace {
 
 constexpr char kDefaultContentType[] = "application/x-amz-json-1.1";
 
+// Error messages echo client bytes (targets, Authorization headers, canonical strings); the reply
+// must stay valid JSON, so invalid UTF-8 sequences become U+FFFD.
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (size_t k = 1; ok && k < n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      ok = (cc & 0xC0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (ok) {
+      ok = !(n == 2 && cp < 0x80) && !(n == 3 && cp < 0x800) && !(n == 4 && cp < 0x10000) &&
+           cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      i += 1;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 AwsFrontend::AwsFrontend(SecretLookup secrets, std::function<int64_t()> now_seconds,
@@ -74,10 +105,10 @@ api::HttpResponse AwsFrontend::Error(const Entry* entry, const AwsError& e,
   r.status = e.status >= 400 && e.status <= 599 ? e.status : 500;
   r.content_type = entry ? entry->content_type : kDefaultContentType;
   std::string key = entry ? entry->model->ErrorMessageKey(e.type) : "message";
-  json::object body{{"__type", e.type}, {key, e.message}};
+  json::object body{{"__type", ValidUtf8(e.type)}, {key, ValidUtf8(e.message)}};
   r.body = json::serialize(body);
   r.headers.emplace_back("x-amzn-RequestId", request_id);
-  r.headers.emplace_back("X-Amzn-ErrorType", e.type);
+  r.headers.emplace_back("X-Amzn-ErrorType", ValidUtf8(e.type));
   spdlog::debug("aws {} {}: {} {} {}", request_id, operation.empty() ? "-" : operation, r.status,
                 e.type, e.message.substr(0, e.message.find('\n')));
   return r;

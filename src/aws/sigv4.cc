@@ -484,8 +484,17 @@ void SignRequest(api::HttpRequest& req, std::string_view access_key_id, std::str
   if (req.headers.find("host") == req.headers.end()) req.headers["host"] = "localhost";
   std::string amz_date = FormatAmzDate(epoch_seconds);
   req.headers["x-amz-date"] = amz_date;
+  // Every header with a valid HTTP token name (std::map: already sorted).
+  auto is_token = [](const std::string& n) {
+    return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+  };
   std::vector<std::string> names;
-  for (const auto& [k, v] : req.headers) names.push_back(k);  // std::map: already sorted
+  for (const auto& [k, v] : req.headers) {
+    if (is_token(k)) names.push_back(k);
+  }
   std::string date = amz_date.substr(0, 8);
   std::string scope = date + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
   std::string canonical = CanonicalRequest(req, names, HexSha256(req.body), false);
