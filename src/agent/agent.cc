@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/container_config.h"
+#include "network/task_files.h"
 #include "common/file_util.h"
 #include "common/json_util.h"
 
@@ -59,6 +60,9 @@ std::string Agent::RecordPath(const std::string& id) const {
   return opts_.state_dir + "/records/" + id + ".json";
 }
 std::string Agent::TaskDir(const std::string& id) const { return opts_.state_dir + "/tasks/" + id; }
+std::string Agent::NetFilesDir(const std::string& id) const {
+  return opts_.state_dir + "/net/" + id;
+}
 std::string Agent::RootfsDir(const std::string& id, const std::string& container) const {
   return opts_.state_dir + "/rootfs/" + id + "-" + container;
 }
@@ -67,6 +71,7 @@ Result<void> Agent::Start() {
   GANTRY_TRY(MakeDirs(opts_.state_dir + "/records"));
   GANTRY_TRY(MakeDirs(opts_.state_dir + "/tasks"));
   GANTRY_TRY(MakeDirs(opts_.state_dir + "/rootfs"));
+  GANTRY_TRY(MakeDirs(opts_.state_dir + "/net"));
   model::Node node;
   node.id = opts_.node_id;
   char host[256] = {0};
@@ -79,6 +84,13 @@ Result<void> Agent::Start() {
   node.registered_at_ms = node.heartbeat_at_ms = clock_.NowMs();
   GANTRY_TRY(cp_.RegisterNode(node));
   AdoptFromDisk();
+  {
+    // Attachments of tasks this node no longer has a record of (a crash between steps) go now.
+    std::set<std::string> live;
+    for (const auto& [id, lt] : tasks_) live.insert(id);
+    if (auto r = network_.GarbageCollect(live); !r.ok())
+      spdlog::warn("agent: network garbage collection: {}", r.error().message);
+  }
   stop_ = false;
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   loop_ = std::thread([this] { Loop(); });
@@ -328,13 +340,17 @@ void Agent::Launch(const std::string& id) {
   const auto t_images = SteadyClock::now();
 
   // Network, root filesystems, container configs.
-  auto netns = network_.Setup(id, lt.network_mode);
-  if (!netns.ok()) return ReportFailedLaunch(lt, "ResourceInitializationError: " + netns.error().message);
+  const std::string hostname = id.substr(0, 12);
+  auto net = network_.Setup(id, lt.network_mode, PortMappingsFor(*td), hostname);
+  if (!net.ok())
+    return ReportFailedLaunch(lt, "ResourceInitializationError: " + net.error().message);
+  if (auto r = network::WriteTaskNetworkFiles(NetFilesDir(id), *net, hostname); !r.ok())
+    return ReportFailedLaunch(lt, "ResourceInitializationError: " + r.error().message);
   const auto t_netns = SteadyClock::now();
   runtime::TaskSpec spec;
   spec.task_id = id;
   spec.dir = TaskDir(id);
-  spec.netns_path = *netns;
+  spec.netns_path = net->netns_path;
   spec.cpu_units = task.cpu;
   spec.memory_bytes = task.memory * 1024 * 1024;
   for (const auto& c : task.containers) {
@@ -357,7 +373,9 @@ void Agent::Launch(const std::string& id) {
     cs.memory_reservation_bytes = rc->memory_reservation_bytes;
     cs.essential = c.essential;
     cs.stop_timeout_s = rc->stop_timeout_s;
-    cs.hostname = id.substr(0, 12);
+    cs.hostname = hostname;
+    for (const char* f : {"hosts", "hostname", "resolv.conf"})
+      cs.mounts.push_back({NetFilesDir(id) + "/" + f, std::string("/etc/") + f, true});
     spec.containers.push_back(std::move(cs));
   }
   const auto t_rootfs = SteadyClock::now();
@@ -380,6 +398,11 @@ void Agent::Launch(const std::string& id) {
   rep.pull_started_at_ms = pull_started;
   rep.pull_stopped_at_ms = pull_stopped;
   rep.started_at_ms = clock_.NowMs();
+  rep.network.ipv4 = net->ipv4;
+  rep.network.mac = net->mac;
+  rep.network.subnet_cidr = net->subnet_cidr;
+  rep.network.gateway = net->gateway;
+  rep.network.mode = net->mode;
   for (const auto& c : task.containers) {
     services::ContainerReport cr;
     cr.name = c.name;
@@ -493,6 +516,7 @@ void Agent::Teardown(const std::string& id) {
     if (auto r = images_.ReleaseRootfs(rdir); !r.ok())
       spdlog::warn("agent: release rootfs {}: {}", rdir, r.error().message);
   }
+  (void)RemoveTree(NetFilesDir(id));
   if (auto r = network_.Teardown(id); !r.ok())
     spdlog::warn("agent: network teardown {}: {}", id, r.error().message);
 

@@ -20,20 +20,25 @@
 #include "agent/control_plane.h"
 #include "common/clock.h"
 #include "image/image_store.h"
+#include "network/task_network_manager.h"
 #include "runtime/runtime.h"
 
 namespace gantry::agent {
 
-// Creates and deletes a task's network namespace. The foundation gives each task its own netns
-// with loopback; the awsvpc layer (CNI, warm pool) implements the same seam.
+// A task's network: its namespace and address (awsvpc: own netns + IP on the node's bridge via
+// CNI; host; none). Implemented over network::TaskNetworkManager; a seam for tests and for other
+// network back ends.
 class TaskNetwork {
  public:
   virtual ~TaskNetwork() = default;
-  // Returns the netns path for the task ("" for host networking).
-  virtual Result<std::string> Setup(const std::string& task_id, const std::string& network_mode) = 0;
+  virtual Result<network::Attachment> Setup(const std::string& task_id, const std::string& mode,
+                                            const std::vector<network::PortMapping>& ports,
+                                            const std::string& hostname) = 0;
   virtual Result<void> Teardown(const std::string& task_id) = 0;
+  // After a restart: releases every attachment whose task is not in `live`.
+  virtual Result<void> GarbageCollect(const std::set<std::string>& live) = 0;
 };
-std::unique_ptr<TaskNetwork> MakeLoopbackOnlyNetwork();
+std::unique_ptr<TaskNetwork> MakeCniTaskNetwork(network::TaskNetworkManager& manager);
 
 struct AgentOptions {
   std::string node_id;
@@ -69,6 +74,7 @@ class Agent {
   std::string RecordPath(const std::string& id) const;
   std::string TaskDir(const std::string& id) const;
   std::string RootfsDir(const std::string& id, const std::string& container) const;
+  std::string NetFilesDir(const std::string& id) const;
 
   AgentOptions opts_;
   ControlPlane& cp_;

@@ -1,5 +1,7 @@
 #include "agent/container_config.h"
 
+#include "model/port_mapping.h"
+
 #include <map>
 
 namespace gantry::agent {
@@ -55,6 +57,24 @@ Result<ResolvedContainer> ResolveContainer(const image::ImageConfig& image,
   r.memory_reservation_bytes = res ? *res * 1024 * 1024 : 0;
   r.stop_timeout_s = def.stop_timeout.value_or(model::kDefaultStopTimeoutS);
   return r;
+}
+
+std::vector<network::PortMapping> PortMappingsFor(const model::TaskDefinition& td) {
+  std::vector<network::PortMapping> out;
+  for (const auto& c : td.containers) {
+    auto pms = model::PortMappingsOf(c, td.network_mode);
+    if (!pms.ok()) continue;  // validated when the definition was registered
+    for (const auto& pm : *pms) {
+      network::PortMapping m;
+      m.container_port = pm.container_port;
+      m.protocol = pm.protocol;
+      if (td.network_mode == "host") m.host_port = pm.container_port;
+      else if (td.network_mode == "bridge") m.host_port = pm.host_port;
+      else m.host_port = 0;
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
 }
 
 }  // namespace gantry::agent

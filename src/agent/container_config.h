@@ -9,6 +9,7 @@
 #include "image/image_store.h"
 #include "model/task.h"
 #include "model/task_definition.h"
+#include "network/task_network_manager.h"
 
 namespace gantry::agent {
 
@@ -28,5 +29,10 @@ struct ResolvedContainer {
 Result<ResolvedContainer> ResolveContainer(const image::ImageConfig& image,
                                            const model::ContainerDefinition& def,
                                            const model::ContainerOverride* override_);
+
+// The task's port mappings as the network layer takes them. awsvpc: tasks are reached on their
+// own IP (ECS semantics), so nothing is published on the host; bridge: hostPort publishes;
+// host: the container port is the host port.
+std::vector<network::PortMapping> PortMappingsFor(const model::TaskDefinition& td);
 
 }  // namespace gantry::agent

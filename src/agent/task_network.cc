@@ -1,27 +1,30 @@
 #include "agent/agent.h"
-#include "network/netns.h"
 
 namespace gantry::agent {
 
 namespace {
 
-// Each task gets its own network namespace with only loopback up ("none"-like until the awsvpc
-// layer adds an interface); "host" tasks share the host's namespace.
-class LoopbackOnlyNetwork final : public TaskNetwork {
+class CniTaskNetwork final : public TaskNetwork {
  public:
-  Result<std::string> Setup(const std::string& task_id, const std::string& mode) override {
-    if (mode == "host") return std::string();
-    return network::CreateNetns(task_id);
+  explicit CniTaskNetwork(network::TaskNetworkManager& m) : m_(m) {}
+  Result<network::Attachment> Setup(const std::string& task_id, const std::string& mode,
+                                    const std::vector<network::PortMapping>& ports,
+                                    const std::string& hostname) override {
+    return m_.Setup(task_id, mode, ports, hostname);
   }
-  Result<void> Teardown(const std::string& task_id) override {
-    return network::DeleteNetns(task_id);
+  Result<void> Teardown(const std::string& task_id) override { return m_.Teardown(task_id); }
+  Result<void> GarbageCollect(const std::set<std::string>& live) override {
+    return m_.GarbageCollect(live);
   }
+
+ private:
+  network::TaskNetworkManager& m_;
 };
 
 }  // namespace
 
-std::unique_ptr<TaskNetwork> MakeLoopbackOnlyNetwork() {
-  return std::make_unique<LoopbackOnlyNetwork>();
+std::unique_ptr<TaskNetwork> MakeCniTaskNetwork(network::TaskNetworkManager& manager) {
+  return std::make_unique<CniTaskNetwork>(manager);
 }
 
 }  // namespace gantry::agent

@@ -97,11 +97,46 @@ void PutTime(json::object& o, const char* key, int64_t ms, bool api) {
   else o[key] = ms;
 }
 
+// awsvpc tasks show their interface the way ECS shows an ENI attachment.
+std::string AttachmentId(const Task& t) {
+  const std::string& h = t.id;
+  if (h.size() < 32) return h;
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+void AddNetworkJson(json::object& o, const Task& t, bool api) {
+  const TaskNetwork& n = t.network;
+  if (!api) {
+    o["network"] = json::object{{"mode", n.mode}, {"ipv4", n.ipv4}, {"mac", n.mac},
+                                {"subnet", n.subnet_cidr}, {"gateway", n.gateway}};
+    return;
+  }
+  json::array attachments;
+  if (n.mode == "awsvpc" && !n.ipv4.empty()) {
+    auto detail = [](const char* name, const std::string& value) {
+      return json::object{{"name", name}, {"value", value}};
+    };
+    attachments.push_back(json::object{
+        {"id", AttachmentId(t)},
+        {"type", "ElasticNetworkInterface"},
+        {"status", t.IsStopped() ? "DELETED" : "ATTACHED"},
+        {"details", json::array{detail("subnetId", "subnet-" + n.subnet_cidr),
+                                detail("networkInterfaceId", "eni-" + t.id.substr(0, 17)),
+                                detail("macAddress", n.mac),
+                                detail("privateIPv4Address", n.ipv4)}}});
+  }
+  o["attachments"] = std::move(attachments);
+}
+
 json::object ContainerJson(const Task& t, const Container& c, bool api) {
   json::object o{{"containerArn", c.container_arn}, {"taskArn", t.arn}, {"name", c.name},
                  {"image", c.image}, {"lastStatus", c.last_status}};
   if (!c.image_digest.empty()) o["imageDigest"] = c.image_digest;
   if (!c.runtime_id.empty()) o["runtimeId"] = c.runtime_id;
+  if (api && t.network.mode == "awsvpc" && !t.network.ipv4.empty())
+    o["networkInterfaces"] = json::array{json::object{
+        {"attachmentId", AttachmentId(t)}, {"privateIpv4Address", t.network.ipv4}}};
   if (c.exit_code) o["exitCode"] = *c.exit_code;
   if (!c.reason.empty()) o["reason"] = c.reason;
   o["cpu"] = std::to_string(c.cpu);
@@ -146,6 +181,7 @@ json::object TaskJson(const Task& t, bool api) {
   PutTime(o, "stoppedAt", t.stopped_at_ms, api);
   if (!t.stop_code.empty()) o["stopCode"] = t.stop_code;
   if (!t.stopped_reason.empty()) o["stoppedReason"] = t.stopped_reason;
+  AddNetworkJson(o, t, api);
   PutTime(o, "drainingAt", t.draining_at_ms, api);
   if (!api) {
     o["id"] = t.id;
@@ -205,6 +241,14 @@ Result<Task> TaskFromStoreJson(const std::string& text) {
   t.stop_code = str(o, "stopCode");
   t.stopped_reason = str(o, "stoppedReason");
   t.node_id = str(o, "nodeId");
+  if (auto it = o.find("network"); it != o.end() && it->value().is_object()) {
+    const auto& n = it->value().as_object();
+    t.network.mode = str(n, "mode");
+    t.network.ipv4 = str(n, "ipv4");
+    t.network.mac = str(n, "mac");
+    t.network.subnet_cidr = str(n, "subnet");
+    t.network.gateway = str(n, "gateway");
+  }
   t.version = num(o, "version");
   t.health_status = str(o, "healthStatus");
   if (t.health_status.empty()) t.health_status = "UNKNOWN";

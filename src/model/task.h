@@ -71,6 +71,15 @@ struct Container {
   std::string log_stream;
 };
 
+// The task's network attachment, reported by the agent once the task runs.
+struct TaskNetwork {
+  std::string mode;  // awsvpc | host | none
+  std::string ipv4;
+  std::string mac;
+  std::string subnet_cidr;
+  std::string gateway;
+};
+
 struct Task {
   std::string id;  // 32 hex
   std::string arn;
@@ -99,6 +108,7 @@ struct Task {
   std::string stop_code;
   std::string stopped_reason;
   std::string node_id;  // placement; empty until scheduled
+  TaskNetwork network;
   int64_t version = 1;  // bumped on every change (ECS "version")
   // HEALTHY | UNHEALTHY | UNKNOWN, as ECS reports it. Set by whoever runs health checks; the
   // service controller replaces UNHEALTHY tasks of a service.

@@ -682,6 +682,27 @@ NetworkStats TaskNetworkManager::Stats() const {
   return s;
 }
 
+Result<void> TaskNetworkManager::DrainPool() {
+  Close();
+  Impl& m = *impl_;
+  std::deque<AttachmentRecord> entries;
+  {
+    std::lock_guard lock(m.mu);
+    entries.swap(m.pool);
+  }
+  std::optional<Error> first;
+  std::shared_lock cni(m.cni_mu);
+  for (const auto& e : entries) {
+    if (auto d = DestroyAttachment(m.opts.cni_bin_dir, e); !d.ok()) {
+      if (!first) first = d.error();
+      continue;
+    }
+    m.RemoveRecord(m.pool_dir, e.owner);
+  }
+  if (first) return *first;
+  return Ok();
+}
+
 void TaskNetworkManager::Close() {
   if (!impl_) return;
   {

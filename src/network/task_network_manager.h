@@ -79,6 +79,10 @@ class TaskNetworkManager {
   Result<void> GarbageCollect(const std::set<std::string>& live_task_ids);
 
   NetworkStats Stats() const;
+
+  // Stops the refiller and destroys every ready warm-pool namespace (CNI DEL, netns, record).
+  // For a server that shuts down for good, or one whose data dir is thrown away (tests).
+  Result<void> DrainPool();
   // Stops the refiller after finishing queued async teardowns. Ready pool entries stay on the
   // host for the next Open to adopt. Idempotent; the destructor calls it.
   void Close();

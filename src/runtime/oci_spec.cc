@@ -252,6 +252,14 @@ Result<json::object> BuildOciConfig(const TaskSpec& task, const ContainerSpec& c
       Mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
       Mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}),
   };
+  for (const auto& m : c.mounts) {
+    json::array o{"rbind", "nosuid", "nodev"};
+    if (m.readonly) o.emplace_back("ro");
+    mounts.emplace_back(json::object{{"destination", m.destination},
+                                     {"type", "bind"},
+                                     {"source", m.source},
+                                     {"options", std::move(o)}});
+  }
 
   json::array namespaces{json::object{{"type", "pid"}}, json::object{{"type", "ipc"}},
                          json::object{{"type", "uts"}}, json::object{{"type", "mount"}}};

@@ -17,6 +17,13 @@
 
 namespace gantry::runtime {
 
+// A file or directory from the host bound into the container (e.g. the task's /etc/hosts).
+struct BindMount {
+  std::string source;
+  std::string destination;
+  bool readonly = true;
+};
+
 struct ContainerSpec {
   std::string name;               // unique within the task
   std::vector<std::string> args;  // final argv (entryPoint + command already merged)
@@ -31,6 +38,7 @@ struct ContainerSpec {
   bool essential = true;    // when an essential container exits, the shim stops the rest
   int stop_timeout_s = 30;  // SIGTERM -> SIGKILL grace
   std::string hostname;
+  std::vector<BindMount> mounts;  // applied when the bundle is written (not needed by the shim)
 };
 
 struct TaskSpec {

@@ -23,6 +23,7 @@
 #include "controllers/service_controller.h"
 #include "controllers/task_scheduler.h"
 #include "image/image_store.h"
+#include "network/task_network_manager.h"
 #include "runtime/runtime.h"
 #include "services/service_service.h"
 #include "services/task_definition_service.h"
@@ -75,6 +76,10 @@ int ServerMain(int argc, char** argv) {
   app.add_option("--account-id", o.account_id, "account id named in ARNs")->capture_default_str();
   app.add_option("--runtime", o.runtime, "OCI runtime binary: crun or runc")->capture_default_str();
   app.add_option("--node-id", o.node_id, "id of the embedded agent's node")->capture_default_str();
+  app.add_option("--bridge", o.bridge, "Linux bridge for awsvpc task networking")
+      ->capture_default_str();
+  app.add_option("--subnet", o.subnet, "IPv4 subnet for task IPs (must not overlap host routes)")
+      ->capture_default_str();
   app.add_flag("!--no-agent", o.embedded_agent, "do not run an agent for this machine");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
@@ -134,7 +139,13 @@ int ServerMain(int argc, char** argv) {
   ro.runtime_binary = o.runtime;
   ro.shim_binary = ShimBinary(SelfExe());
   auto runtime = runtime::MakeShimRuntime(ro);
-  auto network = agent::MakeLoopbackOnlyNetwork();
+  network::NetworkOptions no;
+  no.state_dir = o.data_dir + "/network";
+  no.bridge = o.bridge;
+  no.subnet = o.subnet;
+  auto net_manager = network::TaskNetworkManager::Open(no);
+  if (!net_manager.ok()) return Fail("network: " + net_manager.error().message);
+  auto network = agent::MakeCniTaskNetwork(**net_manager);
   agent::LocalControlPlane cp(**store, **logs, taskdefs, tasks);
   agent::AgentOptions ao;
   ao.node_id = o.node_id;
@@ -176,6 +187,10 @@ int ServerMain(int argc, char** argv) {
   service_controller.Stop();
   scheduler.Stop();
   housekeeping.Stop();
+  // Pre-attached warm-pool namespaces are not kept across a clean shutdown (a new start refills
+  // the pool in the background); task attachments stay with their running tasks.
+  if (auto r = (*net_manager)->DrainPool(); !r.ok())
+    spdlog::warn("network: draining the warm pool: {}", r.error().message);
   return 0;
 }
 

@@ -13,6 +13,8 @@ struct ServerOptions {
   std::string account_id = "000000000000";
   std::string runtime = "crun";
   std::string node_id = "local";
+  std::string bridge = "gantry0";
+  std::string subnet = "10.213.0.0/16";
   bool embedded_agent = true;
 };
 

@@ -255,6 +255,10 @@ Result<Task> TaskService::ApplyReport(const TaskReport& rep) {
     auto set_time = [&](int64_t& field, int64_t v) {
       if (v && !field) { field = v; changed = true; }
     };
+    if (!rep.network.mode.empty() && t.network.mode.empty()) {
+      t.network = rep.network;
+      changed = true;
+    }
     set_time(t.pull_started_at_ms, rep.pull_started_at_ms);
     set_time(t.pull_stopped_at_ms, rep.pull_stopped_at_ms);
     set_time(t.started_at_ms, rep.started_at_ms);

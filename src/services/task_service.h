@@ -57,6 +57,7 @@ struct ContainerReport {
 };
 struct TaskReport {
   std::string task_id;
+  model::TaskNetwork network;  // set with the RUNNING report
   std::string last_status;
   std::vector<ContainerReport> containers;
   int64_t pull_started_at_ms = 0;
