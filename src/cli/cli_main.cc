@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
@@ -69,6 +70,8 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json"}));
 
   Action action;
+  // Counts and seconds: "Value -1 not in range 0 to 2147483647".
+  const CLI::Range non_negative(0, std::numeric_limits<int>::max());
 
   // run
   RunOptions run;
@@ -170,6 +173,144 @@ int Main(int argc, char** argv) {
   taskdef_rm_cmd->add_option("reference", taskdef_ref, "FAMILY:REV or ARN")->required();
   taskdef_rm_cmd->callback(
       [&] { action = [&](CliContext& ctx) { return TaskdefRmCommand(ctx, taskdef_ref); }; });
+
+  // service
+  auto* service_cmd =
+      app.add_subcommand("service", "Manage services (keep N copies of a task definition running)");
+  service_cmd->require_subcommand(1);
+  ServiceCreateOptions svc_create;
+  ServiceCreateArgs& sc = svc_create.args;
+  auto* sc_cmd = service_cmd->add_subcommand(
+      "create", "Create a service from a task definition, or from an image (family NAME)");
+  auto* sc_td = sc_cmd->add_option("--task-definition", sc.task_definition,
+                                   "Task definition to run: FAMILY[:REV] or ARN");
+  auto* sc_image =
+      sc_cmd->add_option("--image", sc.spec.image, "Run this image (registers/reuses family NAME)")
+          ->excludes(sc_td);
+  sc_cmd->add_option("-e,--env", svc_create.env_args, "With --image: environment variable K=V")
+      ->allow_extra_args(false)
+      ->needs(sc_image);
+  auto* sc_cpu = sc_cmd->add_option("--cpu", sc.spec.cpu.emplace(), "With --image: CPU units")
+                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+                     ->needs(sc_image);
+  auto* sc_mem = sc_cmd->add_option("--memory", sc.spec.memory.emplace(), "With --image: MiB")
+                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+                     ->needs(sc_image);
+  sc_cmd->add_option("--desired-count", sc.desired_count, "Tasks to keep running (default 1)")
+      ->check(non_negative);
+  auto* sc_min = sc_cmd->add_option("--min-healthy-percent",
+                                    sc.deployment.min_healthy_percent.emplace(),
+                                    "Deployments keep at least this % of tasks healthy (0-100)");
+  auto* sc_max = sc_cmd->add_option("--max-percent", sc.deployment.max_percent.emplace(),
+                                    "Deployments run at most this % of tasks (100-400)");
+  auto* sc_cb = sc_cmd->add_flag("--circuit-breaker{enable}",
+                                 sc.deployment.circuit_breaker.emplace(),
+                                 "Fail deployments whose tasks keep failing (=rollback: and roll "
+                                 "back to the last completed one)");
+  auto* sc_grace = sc_cmd->add_option("--health-check-grace-period",
+                                      sc.health_check_grace_period_s.emplace(),
+                                      "Seconds new tasks' failing health checks are ignored")
+                       ->check(non_negative);
+  sc_cmd->add_option("name", sc.name, "Service name")->required();
+  sc_cmd->add_option("command", sc.spec.command, "With --image: command and arguments (after --)")
+      ->needs(sc_image);
+  sc_cmd->callback([&] {
+    if (sc_td->count() == 0 && sc_image->count() == 0)
+      throw CLI::RequiredError("--task-definition or --image");
+    if (sc_cpu->count() == 0) sc.spec.cpu.reset();
+    if (sc_mem->count() == 0) sc.spec.memory.reset();
+    if (sc_min->count() == 0) sc.deployment.min_healthy_percent.reset();
+    if (sc_max->count() == 0) sc.deployment.max_percent.reset();
+    if (sc_cb->count() == 0) sc.deployment.circuit_breaker.reset();
+    if (sc_grace->count() == 0) sc.health_check_grace_period_s.reset();
+    action = [&](CliContext& ctx) { return ServiceCreateCommand(ctx, std::move(svc_create)); };
+  });
+
+  auto* svc_ls_cmd = service_cmd->add_subcommand("ls", "List services");
+  svc_ls_cmd->callback([&] { action = [](CliContext& ctx) { return ServiceLsCommand(ctx); }; });
+
+  std::string svc_name;
+  auto* svc_inspect_cmd = service_cmd->add_subcommand("inspect", "Show a service as JSON");
+  svc_inspect_cmd->add_option("name", svc_name, "Service name or ARN")->required();
+  svc_inspect_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return ServiceInspectCommand(ctx, svc_name); }; });
+
+  int svc_scale_count = 0;
+  auto* svc_scale_cmd = service_cmd->add_subcommand("scale", "Set a service's desired count");
+  svc_scale_cmd->add_option("name", svc_name, "Service name or ARN")->required();
+  svc_scale_cmd->add_option("count", svc_scale_count, "Desired count")
+      ->required()
+      ->check(non_negative);
+  svc_scale_cmd->callback([&] {
+    action = [&](CliContext& ctx) { return ServiceScaleCommand(ctx, svc_name, svc_scale_count); };
+  });
+
+  ServiceUpdateArgs su;
+  auto* su_cmd = service_cmd->add_subcommand(
+      "update", "Change a service (a new task definition starts a rolling deployment)");
+  auto* su_td = su_cmd->add_option("--task-definition", su.task_definition,
+                                   "Task definition: FAMILY[:REV] or ARN");
+  auto* su_force = su_cmd->add_flag("--force-new-deployment", su.force_new_deployment,
+                                    "Replace every task even if nothing changed");
+  auto* su_count =
+      su_cmd->add_option("--desired-count", su.desired_count.emplace(), "Tasks to keep running")
+          ->check(non_negative);
+  auto* su_min = su_cmd->add_option("--min-healthy-percent",
+                                    su.deployment.min_healthy_percent.emplace(),
+                                    "Deployments keep at least this % of tasks healthy (0-100)");
+  auto* su_max = su_cmd->add_option("--max-percent", su.deployment.max_percent.emplace(),
+                                    "Deployments run at most this % of tasks (100-400)");
+  auto* su_cb = su_cmd->add_flag("--circuit-breaker{enable}",
+                                 su.deployment.circuit_breaker.emplace(),
+                                 "Circuit breaker: --circuit-breaker[=rollback|on|off]");
+  auto* su_grace = su_cmd->add_option("--health-check-grace-period",
+                                      su.health_check_grace_period_s.emplace(),
+                                      "Seconds new tasks' failing health checks are ignored")
+                       ->check(non_negative);
+  su_cmd->add_option("name", su.name, "Service name or ARN")->required();
+  su_cmd->callback([&] {
+    if (su_count->count() == 0) su.desired_count.reset();
+    if (su_min->count() == 0) su.deployment.min_healthy_percent.reset();
+    if (su_max->count() == 0) su.deployment.max_percent.reset();
+    if (su_cb->count() == 0) su.deployment.circuit_breaker.reset();
+    if (su_grace->count() == 0) su.health_check_grace_period_s.reset();
+    if (su_td->count() + su_force->count() + su_count->count() + su_min->count() +
+            su_max->count() + su_cb->count() + su_grace->count() ==
+        0)
+      throw CLI::RequiredError(
+          "one of --task-definition, --desired-count, --force-new-deployment, "
+          "--min-healthy-percent, --max-percent, --circuit-breaker, --health-check-grace-period");
+    action = [&](CliContext& ctx) { return ServiceUpdateCommand(ctx, su); };
+  });
+
+  bool svc_rm_force = false;
+  auto* svc_rm_cmd = service_cmd->add_subcommand("rm", "Delete a service (its tasks are stopped)");
+  svc_rm_cmd->add_flag("-f,--force", svc_rm_force, "Delete even if scaled above 0");
+  svc_rm_cmd->add_option("name", svc_name, "Service name or ARN")->required();
+  svc_rm_cmd->callback([&] {
+    action = [&](CliContext& ctx) { return ServiceRmCommand(ctx, svc_name, svc_rm_force); };
+  });
+
+  // deploy
+  DeployOptions deploy;
+  auto* deploy_cmd = app.add_subcommand(
+      "deploy", "Roll a service out to a new image and follow the deployment");
+  deploy_cmd->add_option("--image", deploy.image, "New image for the container")->required();
+  deploy_cmd->add_option("--container", deploy.container,
+                         "Container whose image changes (default: the first)");
+  deploy_cmd->add_option("--wait-timeout", deploy.wait_timeout,
+                         "Give up following after this long (default 10m)");
+  deploy_cmd->add_option("service", deploy.service, "Service name")->required();
+  deploy_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return DeployCommand(ctx, deploy); }; });
+
+  // events
+  EventsOptions events;
+  auto* events_cmd = app.add_subcommand("events", "Print a service's events, oldest first");
+  events_cmd->add_flag("-f,--follow", events.follow, "Keep printing new events until Ctrl-C");
+  events_cmd->add_option("service", events.service, "Service name or ARN")->required();
+  events_cmd->callback(
+      [&] { action = [&](CliContext& ctx) { return EventsCommand(ctx, events); }; });
 
   if (argc <= 1) {
     std::fputs(app.help().c_str(), stderr);

@@ -8,6 +8,7 @@
 
 #include "cli/api_client.h"
 #include "cli/run_spec.h"
+#include "cli/service_spec.h"
 #include "common/result.h"
 
 namespace gantry::cli {
@@ -68,5 +69,32 @@ Result<int> TaskdefRegisterCommand(CliContext& ctx, const std::string& file);
 Result<int> TaskdefLsCommand(CliContext& ctx, const TaskdefLsOptions& options);
 Result<int> TaskdefInspectCommand(CliContext& ctx, const std::string& reference);
 Result<int> TaskdefRmCommand(CliContext& ctx, const std::string& reference);
+
+// `gantry service create|ls|inspect|scale|update|rm` (service_commands.cc).
+struct ServiceCreateOptions {
+  ServiceCreateArgs args;             // args.spec.environment is filled from env_args
+  std::vector<std::string> env_args;  // raw -e values
+};
+Result<int> ServiceCreateCommand(CliContext& ctx, ServiceCreateOptions options);
+Result<int> ServiceLsCommand(CliContext& ctx);
+Result<int> ServiceInspectCommand(CliContext& ctx, const std::string& name);
+Result<int> ServiceScaleCommand(CliContext& ctx, const std::string& name, int desired_count);
+Result<int> ServiceUpdateCommand(CliContext& ctx, const ServiceUpdateArgs& args);
+Result<int> ServiceRmCommand(CliContext& ctx, const std::string& name, bool force);
+
+struct EventsOptions {
+  std::string service;
+  bool follow = false;
+};
+Result<int> EventsCommand(CliContext& ctx, const EventsOptions& options);
+
+// `gantry deploy` (deploy_command.cc): new revision with a new image, update, follow the rollout.
+struct DeployOptions {
+  std::string service;
+  std::string image;
+  std::string container;     // empty: the first container
+  std::string wait_timeout;  // duration; empty: the default
+};
+Result<int> DeployCommand(CliContext& ctx, const DeployOptions& options);
 
 }  // namespace gantry::cli
