@@ -539,6 +539,7 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
 
   std::shared_lock cni(m.cni_mu);
   std::optional<AttachmentRecord> claimed;
+  std::vector<AttachmentRecord> stale;
   {
     std::lock_guard lock(m.mu);
     if (m.closed) return MakeError(ErrorCode::kFailedPrecondition, "network manager is closed");
@@ -563,12 +564,25 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
     for (const auto& p : norm_ports)
       if (p.host_port != 0) m.host_ports[HostPortKey(p)] = task_id;
     m.tasks[task_id] = Impl::TaskState{Impl::Phase::kSettingUp, norm_ports};
-    if (norm_mode == "awsvpc" && !m.pool.empty()) {
-      claimed = std::move(m.pool.front());
+    while (norm_mode == "awsvpc" && !m.pool.empty()) {
+      AttachmentRecord entry = std::move(m.pool.front());
       m.pool.pop_front();
+      // Someone removed the namespace under us (e.g. a sweep by another manager sharing the
+      // bridge): drop the entry instead of failing the launch.
+      if (!NetnsMounted(entry.netns_name)) {
+        stale.push_back(std::move(entry));
+        continue;
+      }
+      claimed = std::move(entry);
       m.last_claim = std::chrono::steady_clock::now();
       // The refill is signalled when this Setup is done, so it does not compete with the claim.
+      break;
     }
+  }
+  for (const auto& e : stale) {
+    spdlog::warn("network: warm-pool namespace {} vanished; discarding it", e.netns_name);
+    (void)DestroyAttachment(m.opts.cni_bin_dir, e);
+    m.RemoveRecord(m.pool_dir, e.owner);
   }
   const bool warm = claimed.has_value();
   auto result = m.DoSetup(task_id, norm_mode, norm_ports, hostname, std::move(claimed));
