@@ -40,7 +40,7 @@ bool ServiceController::HealthChecked(const std::string& arn) {
   auto td = taskdefs_.Describe(arn);
   if (!td.ok()) return false;  // not cached: retried next pass
   bool any = false;
-  for (const auto& c : td->containers) any |= c.extra.contains("healthCheck");
+  for (const auto& c : td->containers) any |= c.health_check.has_value();
   health_checked_[arn] = any;
   return any;
 }

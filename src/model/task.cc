@@ -142,7 +142,7 @@ json::object ContainerJson(const Task& t, const Container& c, bool api) {
   o["cpu"] = std::to_string(c.cpu);
   if (c.memory) o["memory"] = std::to_string(*c.memory);
   if (c.memory_reservation) o["memoryReservation"] = std::to_string(*c.memory_reservation);
-  o["healthStatus"] = "UNKNOWN";
+  o["healthStatus"] = c.health_status.empty() ? health_status::kUnknown : c.health_status;
   if (!api) {
     o["essential"] = c.essential;
     o["logGroup"] = c.log_group;
@@ -273,6 +273,8 @@ Result<Task> TaskFromStoreJson(const std::string& text) {
         c.memory_reservation = std::atoll(str(co, "memoryReservation").c_str());
       if (auto e = co.find("essential"); e != co.end() && e->value().is_bool())
         c.essential = e->value().as_bool();
+      c.health_status = str(co, "healthStatus");
+      if (c.health_status.empty()) c.health_status = health_status::kUnknown;
       c.log_group = str(co, "logGroup");
       c.log_stream = str(co, "logStream");
       t.containers.push_back(std::move(c));

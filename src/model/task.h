@@ -35,6 +35,15 @@ inline constexpr const char* kUserInitiated = "UserInitiated";
 inline constexpr const char* kServiceSchedulerInitiated = "ServiceSchedulerInitiated";
 }  // namespace stop_code
 
+// healthStatus values of tasks and containers, as ECS reports them.
+namespace health_status {
+inline constexpr const char* kHealthy = "HEALTHY";
+inline constexpr const char* kUnhealthy = "UNHEALTHY";
+inline constexpr const char* kUnknown = "UNKNOWN";
+}  // namespace health_status
+// stoppedReason of a task stopped because an essential container turned UNHEALTHY (ECS wording).
+inline constexpr const char* kFailedHealthChecksReason = "Task failed container health checks";
+
 struct ContainerOverride {
   std::string name;
   std::optional<std::vector<std::string>> command;
@@ -67,6 +76,8 @@ struct Container {
   std::optional<int64_t> memory;
   std::optional<int64_t> memory_reservation;
   bool essential = true;
+  // HEALTHY | UNHEALTHY | UNKNOWN: the result of its healthCheck; UNKNOWN without one.
+  std::string health_status = health_status::kUnknown;
   std::string log_group;   // where its output is stored (LogStore group/stream)
   std::string log_stream;
 };

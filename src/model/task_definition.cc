@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/json_util.h"
+#include "model/port_mapping.h"
 
 namespace gantry::model {
 
@@ -126,12 +127,73 @@ Result<void> ValidateTaskSize(std::optional<int64_t> cpu, std::optional<int64_t>
                    *cpu, *memory);
 }
 
+std::vector<std::string> HealthCheck::Argv() const {
+  if (command.size() < 2) return {};
+  std::vector<std::string> argv;
+  if (command[0] == "CMD-SHELL") argv = {"/bin/sh", "-c"};
+  argv.insert(argv.end(), command.begin() + 1, command.end());
+  return argv;
+}
+
+Result<HealthCheck> ParseHealthCheck(const json::object& o, std::string_view container) {
+  HealthCheck hc;
+  const std::string path = fmt::format("healthCheck (container '{}')", container);
+  GANTRY_ASSIGN_OR_RETURN(auto command, GetStringList(o, "command", path));
+  if (!command || command->empty())
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Invalid setting for container '{}'. healthCheck.command is required.",
+                     container);
+  const std::string& kind = (*command)[0];
+  if (kind != "CMD" && kind != "CMD-SHELL")
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Invalid setting for container '{}'. healthCheck.command must start with "
+                     "CMD or CMD-SHELL (got '{}').",
+                     container, kind);
+  if (command->size() < 2 || (*command)[1].empty())
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Invalid setting for container '{}'. healthCheck.command must have a command "
+                     "after {}.",
+                     container, kind);
+  hc.command = std::move(*command);
+  struct Field {
+    const char* key;
+    int* out;
+    int min, max;
+    const char* unit;
+  };
+  const Field fields[] = {{"interval", &hc.interval_s, 5, 300, " seconds"},
+                          {"timeout", &hc.timeout_s, 2, 60, " seconds"},
+                          {"retries", &hc.retries, 1, 10, ""},
+                          {"startPeriod", &hc.start_period_s, 0, 300, " seconds"}};
+  for (const auto& f : fields) {
+    GANTRY_ASSIGN_OR_RETURN(auto v, GetInt(o, f.key, path));
+    if (!v) continue;
+    if (*v < f.min || *v > f.max)
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "Invalid setting for container '{}'. healthCheck.{} must be between {} and "
+                       "{}{} (got {}).",
+                       container, f.key, f.min, f.max, f.unit, *v);
+    *f.out = static_cast<int>(*v);
+  }
+  return hc;
+}
+
+json::object ToJson(const HealthCheck& hc) {
+  json::object o{{"command", json::value_from(hc.command)},
+                 {"interval", hc.interval_s},
+                 {"timeout", hc.timeout_s},
+                 {"retries", hc.retries}};
+  if (hc.start_period_s > 0) o["startPeriod"] = hc.start_period_s;
+  return o;
+}
+
 namespace {
 
 const std::set<std::string>& KnownContainerKeys() {
   static const std::set<std::string> k = {
       "name", "image", "command", "entryPoint", "environment", "workingDirectory", "user", "cpu",
-      "memory", "memoryReservation", "essential", "stopTimeout", "logConfiguration"};
+      "memory", "memoryReservation", "essential", "stopTimeout", "logConfiguration",
+      "healthCheck"};
   return k;
 }
 const std::set<std::string>& KnownTaskDefKeys() {
@@ -150,7 +212,10 @@ json::object ExtraOf(const json::object& o, const std::set<std::string>& known) 
   return extra;
 }
 
-Result<ContainerDefinition> ParseContainer(const json::object& o, const std::string& path) {
+// `stored`: read back from the store, where a healthCheck saved before it was validated is kept
+// verbatim (in extra, unused) rather than making the whole definition unreadable.
+Result<ContainerDefinition> ParseContainer(const json::object& o, const std::string& path,
+                                           bool stored) {
   ContainerDefinition c;
   GANTRY_ASSIGN_OR_RETURN(auto name, GetString(o, "name", path));
   GANTRY_ASSIGN_OR_RETURN(auto image, GetString(o, "image", path));
@@ -218,6 +283,16 @@ Result<ContainerDefinition> ParseContainer(const json::object& o, const std::str
     c.log_configuration = std::move(l);
   }
   c.extra = ExtraOf(o, KnownContainerKeys());
+  if (auto it = o.find("healthCheck"); it != o.end() && !it->value().is_null()) {
+    Result<HealthCheck> hc =
+        it->value().is_object()
+            ? ParseHealthCheck(it->value().as_object(), c.name)
+            : Result<HealthCheck>(MakeError(ErrorCode::kInvalidArgument,
+                                            "{}.healthCheck must be an object", path));
+    if (hc.ok()) c.health_check = std::move(*hc);
+    else if (stored) c.extra["healthCheck"] = it->value();
+    else return std::move(hc).error();
+  }
   return c;
 }
 
@@ -235,6 +310,7 @@ json::object ContainerToJson(const ContainerDefinition& c) {
   if (c.memory_reservation) o["memoryReservation"] = *c.memory_reservation;
   o["essential"] = c.essential;
   if (c.stop_timeout) o["stopTimeout"] = *c.stop_timeout;
+  if (c.health_check) o["healthCheck"] = ToJson(*c.health_check);
   if (c.log_configuration) {
     json::object opts;
     for (const auto& [k, v] : c.log_configuration->options) opts[k] = v;
@@ -244,7 +320,7 @@ json::object ContainerToJson(const ContainerDefinition& c) {
   return o;
 }
 
-Result<TaskDefinition> ParseCommon(const json::object& body) {
+Result<TaskDefinition> ParseCommon(const json::object& body, bool stored) {
   TaskDefinition td;
   GANTRY_ASSIGN_OR_RETURN(auto family, GetString(body, "family", ""));
   if (!family || !IsValidName(*family))
@@ -264,7 +340,7 @@ Result<TaskDefinition> ParseCommon(const json::object& body) {
     std::string p = fmt::format("containerDefinitions[{}]", i);
     if (!(*cds)[i].is_object())
       return MakeError(ErrorCode::kInvalidArgument, "{} must be an object", p);
-    GANTRY_ASSIGN_OR_RETURN(auto c, ParseContainer((*cds)[i].as_object(), p));
+    GANTRY_ASSIGN_OR_RETURN(auto c, ParseContainer((*cds)[i].as_object(), p, stored));
     if (!names.insert(c.name).second)
       return MakeError(ErrorCode::kInvalidArgument, "Duplicate container name '{}'", c.name);
     any_essential |= c.essential;
@@ -297,10 +373,11 @@ Result<TaskDefinition> ParseCommon(const json::object& body) {
 }  // namespace
 
 Result<TaskDefinition> ParseTaskDefinitionRequest(const json::object& body) {
-  GANTRY_ASSIGN_OR_RETURN(TaskDefinition td, ParseCommon(body));
+  GANTRY_ASSIGN_OR_RETURN(TaskDefinition td, ParseCommon(body, /*stored=*/false));
   bool fargate = false;
   for (const auto& c : td.requires_compatibilities) fargate |= c == "FARGATE";
   GANTRY_TRY(ValidateTaskSize(td.cpu, td.memory, fargate));
+  for (const auto& c : td.containers) GANTRY_TRY(PortMappingsOf(c, td.network_mode));
   if (td.memory) {
     int64_t sum_hard = 0;
     for (const auto& c : td.containers) {
@@ -349,7 +426,7 @@ Result<TaskDefinition> TaskDefinitionFromStoreJson(const std::string& text) {
   GANTRY_ASSIGN_OR_RETURN(json::value v, ParseJson(text));
   if (!v.is_object()) return MakeError(ErrorCode::kInternal, "stored task definition corrupt");
   const auto& o = v.as_object();
-  GANTRY_ASSIGN_OR_RETURN(TaskDefinition td, ParseCommon(o));
+  GANTRY_ASSIGN_OR_RETURN(TaskDefinition td, ParseCommon(o, /*stored=*/true));
   GANTRY_ASSIGN_OR_RETURN(auto arn, GetString(o, "taskDefinitionArn", ""));
   GANTRY_ASSIGN_OR_RETURN(auto rev, GetInt(o, "revision", ""));
   GANTRY_ASSIGN_OR_RETURN(auto status, GetString(o, "status", ""));

@@ -30,6 +30,23 @@ struct LogConfiguration {
   std::map<std::string, std::string> options;  // awslogs-group, awslogs-stream-prefix, ...
 };
 
+// ECS container healthCheck, validated (ECS ranges) and with ECS's defaults filled in.
+struct HealthCheck {
+  // {"CMD", exe, args...} runs exe directly; {"CMD-SHELL", cmd} runs `/bin/sh -c cmd` (Docker).
+  std::vector<std::string> command;
+  int interval_s = 30;     // 5-300: between the end of one probe and the start of the next
+  int timeout_s = 5;       // 2-60: a probe running longer is a failure
+  int retries = 3;         // 1-10: consecutive failures that make the container UNHEALTHY
+  int start_period_s = 0;  // 0-300: failures in this window after start do not count
+
+  // The argv run inside the container (Docker's mapping of CMD / CMD-SHELL).
+  std::vector<std::string> Argv() const;
+};
+
+// Parses and validates a container's `healthCheck` object; `container` names it in messages.
+Result<HealthCheck> ParseHealthCheck(const boost::json::object& o, std::string_view container);
+boost::json::object ToJson(const HealthCheck& hc);
+
 struct ContainerDefinition {
   std::string name;
   std::string image;
@@ -44,7 +61,8 @@ struct ContainerDefinition {
   bool essential = true;
   std::optional<int> stop_timeout;           // seconds
   std::optional<LogConfiguration> log_configuration;
-  boost::json::object extra;                 // portMappings, healthCheck, ... (kept verbatim)
+  std::optional<HealthCheck> health_check;
+  boost::json::object extra;                 // portMappings, ... (kept verbatim)
 };
 
 inline constexpr int64_t kMinContainerMemoryMiB = 6;

@@ -144,9 +144,9 @@ Result<ExecResult> RunContainerExec(const std::string& runtime_binary,
       status = -1;
       break;
     }
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now())
-                          .count();
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
     if (left <= 0) {
       result.timed_out = true;
       break;
@@ -156,8 +156,8 @@ Result<ExecResult> RunContainerExec(const std::string& runtime_binary,
     if (out_r.valid()) fds[n++] = {out_r.get(), POLLIN, 0};
     if (exit_fd.valid()) fds[n++] = {exit_fd.get(), POLLIN, 0};
     // Without a pidfd (old kernel), check for the exit every 20 ms.
-    const int wait_ms = exit_fd.valid() ? static_cast<int>(left)
-                                        : static_cast<int>(std::min<long>(left, 20));
+    const int wait_ms =
+        exit_fd.valid() ? static_cast<int>(left) : static_cast<int>(std::min<long>(left, 20));
     if (::poll(fds, n, wait_ms) < 0 && errno != EINTR) {
       poll_errno = errno;
       break;

@@ -19,7 +19,6 @@ namespace gantry::runtime {
 Result<ExecResult> RunContainerExec(const std::string& runtime_binary,
                                     const std::string& container_id,
                                     const std::vector<std::string>& argv,
-                                    std::chrono::milliseconds timeout,
-                                    const std::string& pid_file);
+                                    std::chrono::milliseconds timeout, const std::string& pid_file);
 
 }  // namespace gantry::runtime

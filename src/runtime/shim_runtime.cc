@@ -343,9 +343,12 @@ Result<ExecResult> ShimRuntime::Exec(const std::string& task_dir, const std::str
   if (state != ContainerState::kRunning || !ShimAlive(task_dir))
     return MakeError(ErrorCode::kFailedPrecondition, "task {}: container {} is not running",
                      task_id, container);
-  const std::string runtime = cfg.runtime_binary.empty() ? opts_.runtime_binary : cfg.runtime_binary;
+  const std::string runtime =
+      cfg.runtime_binary.empty() ? opts_.runtime_binary : cfg.runtime_binary;
+  // Not MakeDirs: a late exec must not recreate a task dir removed meanwhile.
   const std::string exec_dir = task_dir + "/exec";
-  GANTRY_TRY(MakeDirs(exec_dir));
+  if (::mkdir(exec_dir.c_str(), 0750) != 0 && errno != EEXIST)
+    return ErrnoError("mkdir " + exec_dir, errno);
   const std::string pid_file = exec_dir + "/" + container + "-" + RandomHex(12) + ".pid";
   auto r = RunContainerExec(runtime, ContainerId(task_id, container), argv, timeout, pid_file);
   ::unlink(pid_file.c_str());
