@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "model/arn.h"
+#include "services/service_service.h"
 #include "services/task_definition_service.h"
 #include "services/task_service.h"
 #include "store/log_store.h"
@@ -19,6 +20,7 @@ struct AwsServiceDeps {
   store::LogStore& logs;
   services::TaskDefinitionService& taskdefs;
   services::TaskService& tasks;
+  services::ServiceService& services;
   const model::Account& account;  // default region and the account id in ARNs
   const Clock& clock;
 };

@@ -125,7 +125,7 @@ int ServerMain(int argc, char** argv) {
   if (!admin_key.ok()) return Fail("access keys: " + admin_key.error().message);
   aws::AwsFrontend aws_front(keys, clock);
   if (auto r = aws::RegisterAwsServices(
-          aws_front, {**store, **logs, taskdefs, tasks, account, clock});
+          aws_front, {**store, **logs, taskdefs, tasks, service_svc, account, clock});
       !r.ok()) {
     return Fail("aws: " + r.error().message);
   }
