@@ -33,6 +33,8 @@ struct Agent::LocalTask {
   std::map<std::string, int64_t> log_offsets;
   std::set<std::string> exit_reported;
   std::chrono::steady_clock::time_point next_poll{};
+  bool health_watched = false;
+  std::map<std::string, ContainerHealthInput> health;  // per container
   std::chrono::steady_clock::time_point assigned{};  // when the assignment was seen (timing)
 };
 
@@ -52,7 +54,8 @@ const char* PhaseName(int p) {
 Agent::Agent(AgentOptions opts, ControlPlane& cp, image::ImageStore& images,
              runtime::Runtime& runtime, TaskNetwork& network, const Clock& clock)
     : opts_(std::move(opts)), cp_(cp), images_(images), runtime_(runtime), network_(network),
-      clock_(clock) {}
+      clock_(clock),
+      health_(std::make_unique<HealthChecker>(runtime, clock, 2)) {}
 
 Agent::~Agent() { Stop(); }
 
@@ -228,6 +231,7 @@ void Agent::Loop() {
       }
     }
     for (auto& lt : due) Poll(*lt);
+    HandleHealthChanges();
   }
 }
 
@@ -392,6 +396,7 @@ void Agent::Launch(const std::string& id) {
     if (lt.task.desired_status == "STOPPED" && !lt.stop_sent) stop_now = lt.stop_sent = true;
   }
   (void)SaveRecord(lt);
+  WatchHealth(lt, *td, clock_.NowMs());
   services::TaskReport rep;
   rep.task_id = id;
   rep.last_status = st::kRunning;
@@ -457,6 +462,11 @@ void Agent::IngestLogs(LocalTask& lt, const runtime::TaskStatus& status) {
 }
 
 void Agent::Poll(LocalTask& lt) {
+  if (!lt.health_watched && !lt.task.task_definition_arn.empty()) {
+    auto td = cp_.GetTaskDefinition(lt.task.task_definition_arn);
+    if (td.ok()) WatchHealth(lt, *td, clock_.NowMs());
+    lt.health_watched = true;
+  }
   auto status = runtime_.Status(TaskDir(lt.id));
   if (!status.ok()) {
     spdlog::warn("agent: status of {}: {}", lt.id, status.error().message);
@@ -505,6 +515,7 @@ void Agent::Teardown(const std::string& id) {
   }
   LocalTask& lt = *ltp;
   std::string dir = TaskDir(id);
+  health_->Forget(id);
   auto status = runtime_.Status(dir);
   if (status.ok()) {
     if (status->shim_alive && !status->finished) (void)runtime_.Stop(dir);
@@ -566,6 +577,68 @@ void Agent::Teardown(const std::string& id) {
   std::lock_guard lock(mu_);
   tasks_.erase(id);
   finished_.insert(id);
+}
+
+}  // namespace gantry::agent
+
+namespace gantry::agent {
+
+void Agent::WatchHealth(LocalTask& lt, const model::TaskDefinition& td, int64_t started_ms) {
+  lt.health_watched = true;
+  for (const auto& c : td.containers) {
+    ContainerHealthInput in;
+    in.essential = c.essential;
+    in.has_health_check = c.health_check.has_value();
+    in.health_status = model::health_status::kUnknown;
+    {
+      std::lock_guard lock(mu_);
+      lt.health[c.name] = in;
+    }
+    if (c.health_check)
+      health_->Watch(lt.id, TaskDir(lt.id), c.name, ProbeConfigFrom(*c.health_check), started_ms);
+  }
+}
+
+void Agent::HandleHealthChanges() {
+  for (const auto& ch : health_->TakeChanges()) {
+    std::shared_ptr<LocalTask> lt;
+    services::TaskReport rep;
+    bool stop = false;
+    {
+      std::lock_guard lock(mu_);
+      auto it = tasks_.find(ch.task_id);
+      if (it == tasks_.end() || it->second->phase != LocalTask::Phase::kRunning) continue;
+      lt = it->second;
+      auto& in = lt->health[ch.container];
+      in.health_status = ToString(ch.to);
+      std::vector<ContainerHealthInput> all;
+      for (const auto& [name, h] : lt->health) all.push_back(h);
+      rep.task_id = lt->id;
+      rep.health_status = TaskHealth(all);
+      services::ContainerReport cr;
+      cr.name = ch.container;
+      cr.health_status = in.health_status;
+      rep.containers.push_back(std::move(cr));
+      if (ch.to == HealthStatus::kUnhealthy && in.essential && !lt->stop_sent) {
+        stop = lt->stop_sent = true;
+        rep.last_status = st::kStopping;
+        rep.stop_code = lt->task.group.rfind("service:", 0) == 0
+                            ? model::stop_code::kServiceSchedulerInitiated
+                            : model::stop_code::kEssentialContainerExited;
+        rep.stopped_reason = fmt::format("{}: container {} is unhealthy (exit {}{})",
+                                         model::kFailedHealthChecksReason, ch.container,
+                                         ch.exit_code, ch.timed_out ? ", timed out" : "");
+      }
+    }
+    spdlog::info("agent: task {} container {} is {}", ch.task_id, ch.container, ToString(ch.to));
+    if (stop) {
+      (void)SaveRecord(*lt);
+      if (auto r = runtime_.Stop(TaskDir(lt->id)); !r.ok())
+        spdlog::warn("agent: stop unhealthy task {}: {}", lt->id, r.error().message);
+    }
+    if (auto r = cp_.ReportTask(rep); !r.ok())
+      spdlog::warn("agent: report health of {}: {}", ch.task_id, r.error().message);
+  }
 }
 
 }  // namespace gantry::agent

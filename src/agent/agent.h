@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agent/control_plane.h"
+#include "agent/health_checker.h"
 #include "common/clock.h"
 #include "image/image_store.h"
 #include "network/task_network_manager.h"
@@ -68,6 +69,10 @@ class Agent {
   void Teardown(const std::string& id);
   void Poll(LocalTask& lt);
   void IngestLogs(LocalTask& lt, const runtime::TaskStatus& st);
+  // Starts health probes for the task's containers that define a healthCheck.
+  void WatchHealth(LocalTask& lt, const model::TaskDefinition& td, int64_t started_ms);
+  // Reports health transitions; an unhealthy essential container stops its task.
+  void HandleHealthChanges();
   Result<void> SaveRecord(const LocalTask& lt);
   void AdoptFromDisk();
   void ReportFailedLaunch(LocalTask& lt, const std::string& reason);
@@ -90,6 +95,8 @@ class Agent {
   std::mutex qmu_;
   std::condition_variable qcv_;
   std::deque<std::function<void()>> queue_;
+
+  std::unique_ptr<HealthChecker> health_;
 
   std::atomic<bool> stop_{false};
   std::thread loop_;

@@ -251,10 +251,18 @@ Result<Task> TaskService::ApplyReport(const TaskReport& rep) {
       if (!cr.reason.empty() && c->reason != cr.reason) { c->reason = cr.reason; changed = true; }
       if (!cr.runtime_id.empty() && c->runtime_id != cr.runtime_id) { c->runtime_id = cr.runtime_id; changed = true; }
       if (!cr.image_digest.empty() && c->image_digest != cr.image_digest) { c->image_digest = cr.image_digest; changed = true; }
+      if (!cr.health_status.empty() && c->health_status != cr.health_status) {
+        c->health_status = cr.health_status;
+        changed = true;
+      }
     }
     auto set_time = [&](int64_t& field, int64_t v) {
       if (v && !field) { field = v; changed = true; }
     };
+    if (!rep.health_status.empty() && t.health_status != rep.health_status) {
+      t.health_status = rep.health_status;
+      changed = true;
+    }
     if (!rep.network.mode.empty() && t.network.mode.empty()) {
       t.network = rep.network;
       changed = true;

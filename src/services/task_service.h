@@ -54,10 +54,10 @@ struct ContainerReport {
   std::string reason;
   std::string runtime_id;
   std::string image_digest;
+  std::string health_status;  // HEALTHY | UNHEALTHY | UNKNOWN; empty = unchanged
 };
 struct TaskReport {
   std::string task_id;
-  model::TaskNetwork network;  // set with the RUNNING report
   std::string last_status;
   std::vector<ContainerReport> containers;
   int64_t pull_started_at_ms = 0;
@@ -66,6 +66,8 @@ struct TaskReport {
   int64_t execution_stopped_at_ms = 0;
   std::string stop_code;       // set only when the agent decides why the task stopped
   std::string stopped_reason;
+  model::TaskNetwork network;  // set with the RUNNING report
+  std::string health_status;   // task-level; empty = unchanged
 };
 
 class TaskService {
