@@ -80,6 +80,9 @@ int ServerMain(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--subnet", o.subnet, "IPv4 subnet for task IPs (must not overlap host routes)")
       ->capture_default_str();
+  app.add_option("--warm-pool", o.warm_pool, "network namespaces kept ready for task launches")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   app.add_flag("!--no-agent", o.embedded_agent, "do not run an agent for this machine");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
@@ -143,6 +146,7 @@ int ServerMain(int argc, char** argv) {
   no.state_dir = o.data_dir + "/network";
   no.bridge = o.bridge;
   no.subnet = o.subnet;
+  no.warm_pool = o.warm_pool;
   auto net_manager = network::TaskNetworkManager::Open(no);
   if (!net_manager.ok()) return Fail("network: " + net_manager.error().message);
   auto network = agent::MakeCniTaskNetwork(**net_manager);

@@ -15,6 +15,7 @@ struct ServerOptions {
   std::string node_id = "local";
   std::string bridge = "gantry0";
   std::string subnet = "10.213.0.0/16";
+  int warm_pool = 16;  // task namespaces kept attached with an IP, ready to claim
   bool embedded_agent = true;
 };
 
