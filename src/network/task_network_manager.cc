@@ -598,6 +598,49 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
   return result;
 }
 
+Result<void> TaskNetworkManager::CheckCapacity(const std::string& mode,
+                                               const std::vector<PortMapping>& ports,
+                                               int count) const {
+  const Impl& m = *impl_;
+  GANTRY_ASSIGN_OR_RETURN(std::string norm_mode, NormalizeNetworkMode(mode));
+  GANTRY_ASSIGN_OR_RETURN(auto norm_ports, NormalizePorts(norm_mode, ports));
+  size_t pool_ready = 0;
+  {
+    std::lock_guard lock(m.mu);
+    for (const auto& p : norm_ports) {
+      if (p.host_port == 0) continue;
+      if (count > 1)
+        return MakeError(ErrorCode::kResourceExhausted,
+                         "host port {} can be used by one task only ({} requested)",
+                         HostPortKey(p), count);
+      if (auto hp = m.host_ports.find(HostPortKey(p)); hp != m.host_ports.end())
+        return MakeError(ErrorCode::kResourceExhausted, "host port {} is already mapped by task {}",
+                         HostPortKey(p), hp->second);
+      if (!HostPortFreeOnHost(p))
+        return MakeError(ErrorCode::kResourceExhausted,
+                         "host port {} is already in use by a process on the host", HostPortKey(p));
+    }
+    pool_ready = m.pool.size();
+  }
+  if (norm_mode != "awsvpc") return Ok();
+  // Usable addresses: all but the network, gateway and broadcast addresses. Allocated ones are
+  // host-local's files named by IP; ready warm-pool entries hold IPs a task can claim.
+  const Ipv4Net& net = m.subnet;
+  const int64_t usable = net.prefix >= 31 ? 0 : (int64_t{1} << (32 - net.prefix)) - 3;
+  int64_t allocated = 0;
+  if (DIR* d = ::opendir((m.ipam_dir + "/" + m.net_name).c_str())) {
+    while (struct dirent* e = ::readdir(d))
+      if (ParseIpv4(e->d_name).ok()) ++allocated;
+    ::closedir(d);
+  }
+  const int64_t free = usable - allocated + static_cast<int64_t>(pool_ready);
+  if (free < count)
+    return MakeError(ErrorCode::kResourceExhausted,
+                     "no free IP in {} for {} task(s): {} address(es) left", m.opts.subnet, count,
+                     std::max<int64_t>(free, 0));
+  return Ok();
+}
+
 Result<Attachment> TaskNetworkManager::Get(const std::string& task_id) const {
   const Impl& m = *impl_;
   {

@@ -66,6 +66,12 @@ class TaskNetworkManager {
   // Setup leaves nothing behind.
   Result<Attachment> Setup(const std::string& task_id, const std::string& mode,
                            const std::vector<PortMapping>& ports, const std::string& hostname);
+  // Admission check before tasks are created: would `count` tasks with this mode and these ports
+  // get an IP and their host ports right now? kResourceExhausted naming the port or the subnet
+  // when not; kInvalidArgument for a bad mode or ports. Advisory: Setup checks again.
+  Result<void> CheckCapacity(const std::string& mode, const std::vector<PortMapping>& ports,
+                             int count) const;
+
   // The attachment of a task set up earlier (also after a restart); kNotFound otherwise.
   Result<Attachment> Get(const std::string& task_id) const;
   // Replays the stored ADD configs as DEL (portmap first, then bridge), deletes the netns and the

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "agent/agent.h"
+#include "agent/container_config.h"
 #include "agent/local_control_plane.h"
 #include "api/front_door.h"
 #include "api/http_server.h"
@@ -150,6 +151,11 @@ int ServerMain(int argc, char** argv) {
   auto net_manager = network::TaskNetworkManager::Open(no);
   if (!net_manager.ok()) return Fail("network: " + net_manager.error().message);
   auto network = agent::MakeCniTaskNetwork(**net_manager);
+  // Host ports and free task IPs are checked before RunTask creates anything (a 4xx, not a
+  // task that fails to start). One node today; the scheduler takes this over with more.
+  tasks.SetAdmission([&net_manager](const model::TaskDefinition& td, int count) -> Result<void> {
+    return (*net_manager)->CheckCapacity(td.network_mode, agent::PortMappingsFor(td), count);
+  });
   agent::LocalControlPlane cp(**store, **logs, taskdefs, tasks);
   agent::AgentOptions ao;
   ao.node_id = o.node_id;

@@ -119,6 +119,7 @@ Result<std::vector<Task>> TaskService::Run(const RunTaskRequest& req) {
     ops.push_back(store::Op::Put(kKind, t.id, model::ToStoreJson(t), store::kMustNotExist));
     tasks.push_back(std::move(t));
   }
+  if (admission_) GANTRY_TRY(admission_(td, req.count));
   GANTRY_TRY(store_.Txn(ops));
   return tasks;
 }

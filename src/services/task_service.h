@@ -76,6 +76,11 @@ class TaskService {
       : store_(store), clock_(clock), taskdefs_(taskdefs),
         clusters_(store, clock, taskdefs.account()) {}
 
+  // Checked by Run before any task is written (e.g. host ports and free IPs on the node):
+  // an error is returned to the caller and nothing is created.
+  using Admission = std::function<Result<void>(const model::TaskDefinition& td, int count)>;
+  void SetAdmission(Admission a) { admission_ = std::move(a); }
+
   // Creates `count` tasks atomically in PROVISIONING; the scheduler places them.
   Result<std::vector<model::Task>> Run(const RunTaskRequest& req);
   Result<model::Task> Describe(const std::string& id_or_arn);
@@ -111,6 +116,7 @@ class TaskService {
   store::Store& store_;
   const Clock& clock_;
   TaskDefinitionService& taskdefs_;
+  Admission admission_;
   ClusterService clusters_;
 };
 

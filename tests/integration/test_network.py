@@ -84,6 +84,24 @@ class NetworkTest(GantryTestCase):
             self.assertEqual(status, 400, (pm, body))
             self.assertEqual(body["error"]["code"], "InvalidArgument")
 
+    def test_host_port_conflicts_are_refused_before_anything_is_created(self):
+        td = self.register("hostport", [{
+            "name": "main", "image": "busybox:latest", "essential": True, "stopTimeout": 1,
+            "command": ["sleep", "1000"], "portMappings": [{"containerPort": 18097}]}],
+            networkMode="host")
+        before = len(self.ok(self.api.get("/v1/tasks"), 200)["tasks"])
+        status, body = self.api.post("/v1/tasks", {"taskDefinition": "hostport", "count": 2})
+        self.assertEqual(status, 429, body)
+        self.assertEqual(body["error"]["code"], "ResourceExhausted")
+        first = task_id(self.run_task(f"hostport:{td['revision']}")[0])
+        self.wait_status(first, "RUNNING")
+        status, body = self.api.post("/v1/tasks", {"taskDefinition": "hostport"})
+        self.assertEqual(status, 429, body)
+        self.assertIn("18097/tcp", body["error"]["message"])
+        self.assertEqual(len(self.ok(self.api.get("/v1/tasks"), 200)["tasks"]), before + 1)
+        self.ok(self.api.post(f"/v1/tasks/{first}/stop"), 200)
+        self.wait_stopped(first)
+
     # --- helpers -----------------------------------------------------------------------------
 
     @staticmethod

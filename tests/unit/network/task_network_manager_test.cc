@@ -254,6 +254,16 @@ TEST_F(TaskNetworkManagerTest, HostPortIsReachableOnLoopbackAndConflictsAreRejec
   EXPECT_TRUE(Serves("", "http://127.0.0.1:" + std::to_string(host_port) + "/", "mapped\n"));
   EXPECT_NE(IptablesSave().find("CNI-DN-"), std::string::npos);
 
+  // Admission sees the same conflicts before anything is created.
+  auto check = mgr_->CheckCapacity("awsvpc", {{80, host_port, "tcp"}}, 1);
+  ASSERT_FALSE(check.ok());
+  EXPECT_EQ(check.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(check.error().message.find(id), std::string::npos) << check.error().message;
+  auto twice = mgr_->CheckCapacity("bridge", {{80, host_port + 1, "tcp"}}, 2);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("one task only"), std::string::npos);
+  EXPECT_TRUE(mgr_->CheckCapacity("bridge", {{80, host_port + 1, "tcp"}}, 1).ok());
+
   // Same host port again: rejected, nothing created.
   const std::string other = NewId();
   auto clash = mgr_->Setup(other, "awsvpc", {{80, host_port, "tcp"}}, "");
@@ -312,6 +322,12 @@ TEST_F(TaskNetworkManagerTest, ExhaustedSubnetAndTeardownReleasesTheIp) {
   }
   EXPECT_EQ(ips.size(), 5u);
   EXPECT_EQ(BridgePorts().size(), 5u);
+  auto check = mgr_->CheckCapacity("awsvpc", {}, 1);
+  ASSERT_FALSE(check.ok());
+  EXPECT_EQ(check.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(check.error().message.find("no free IP in " + opts_.subnet), std::string::npos)
+      << check.error().message;
+  EXPECT_TRUE(mgr_->CheckCapacity("none", {}, 3).ok());
   const std::string extra = NewId();
   auto full = mgr_->Setup(extra, "awsvpc", {}, "");
   ASSERT_FALSE(full.ok());
