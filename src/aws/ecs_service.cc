@@ -82,6 +82,23 @@ json::object TaskDefinitionJson(const model::TaskDefinition& td) {
   return o;
 }
 
+// ECS lists only the PRIMARY and ACTIVE deployments (services-stable waits for exactly one);
+// gantry keeps a few INACTIVE ones as history for rollbacks and the native API.
+json::object ServiceJson(const model::Service& s, bool with_tags = true) {
+  json::object o = model::ToApiJson(s);
+  if (auto* ds = o.if_contains("deployments"); ds && ds->is_array()) {
+    json::array kept;
+    for (auto& d : ds->as_array()) {
+      const auto* st = d.is_object() ? d.as_object().if_contains("status") : nullptr;
+      if (st && st->is_string() && st->as_string() == model::deployment_status::kInactive) continue;
+      kept.push_back(std::move(d));
+    }
+    *ds = std::move(kept);
+  }
+  if (!with_tags) o.erase("tags");
+  return o;
+}
+
 std::string Str(const json::object& in, const char* key) {
   auto it = in.find(key);
   if (it == in.end() || !it->value().is_string()) return {};
@@ -494,7 +511,7 @@ AwsResult EcsService::CreateService(const Ctx& c) {
   (void)log_failure;  // the service's tasks fail to start and the service reports it
   auto s = d_.services.Create(body, c.region);
   if (!s.ok()) return FromError(s.error());
-  return json::object{{"service", model::ToApiJson(*s)}};
+  return json::object{{"service", ServiceJson(*s)}};
 }
 
 AwsResult EcsService::UpdateService(const Ctx& c) {
@@ -518,7 +535,7 @@ AwsResult EcsService::UpdateService(const Ctx& c) {
     if (u.error().code == ErrorCode::kNotFound) return ServiceNotFound();
     return FromError(u.error());
   }
-  return json::object{{"service", model::ToApiJson(*u)}};
+  return json::object{{"service", ServiceJson(*u)}};
 }
 
 AwsResult EcsService::DeleteService(const Ctx& c) {
@@ -536,7 +553,7 @@ AwsResult EcsService::DeleteService(const Ctx& c) {
       return Ecs("ServiceNotActiveException", "Service was not ACTIVE.");
     return FromError(r.error());
   }
-  return json::object{{"service", model::ToApiJson(*r)}};
+  return json::object{{"service", ServiceJson(*r)}};
 }
 
 AwsResult EcsService::DescribeServices(const Ctx& c) {
@@ -559,9 +576,7 @@ AwsResult EcsService::DescribeServices(const Ctx& c) {
       failures.push_back(json::object{{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }
-    json::object o = model::ToApiJson(*s);
-    if (!tags) o.erase("tags");
-    services.push_back(std::move(o));
+    services.push_back(ServiceJson(*s, tags));
   }
   return json::object{{"services", services}, {"failures", failures}};
 }

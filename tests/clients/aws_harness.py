@@ -37,6 +37,15 @@ class AwsClientTestCase(GantryTestCase):
             "GANTRY_AWS_ENDPOINT": self.server.endpoint,
         })
         self.aws_env = env
+        self.services = []  # (cluster, name) the test created: deleted before tasks are stopped
+
+    def tearDown(self):
+        # A service left ACTIVE (a failed test) would replace the tasks teardown stops.
+        for cluster, name in self.services:
+            if self.server is not None and self.server.alive():
+                self.aws("ecs", "delete-service", "--cluster", cluster, "--service", name,
+                         "--force", timeout=60)
+        super().tearDown()
 
     def aws(self, *args, timeout=120, region=None):
         """Runs the Debian aws CLI against this server; returns the CompletedProcess."""

@@ -74,8 +74,11 @@ class AwsCliTest(AwsClientTestCase):
         finally:
             tail.terminate()
             tail.wait(timeout=10)
+            tail_err = tail.stderr.read()
+            tail.stdout.close()
+            tail.stderr.close()
         self.assertGreaterEqual(sum("tick-" in s for s in seen), 5,
-                                f"logs tail showed {seen!r}; stderr {tail.stderr.read()!r}")
+                                f"logs tail showed {seen!r}; stderr {tail_err!r}")
 
         out = self.aws_json("ecs", "stop-task", "--task", arn, "--reason", "cli test")
         self.assertEqual(out["task"]["desiredStatus"], "STOPPED")
@@ -142,6 +145,7 @@ class AwsCliTest(AwsClientTestCase):
     def test_services_stable_and_force_new_deployment(self):
         self.register_from_file("cli-svc", TICKER, "/ecs/cli-svc")
         self.aws_json("ecs", "create-cluster", "--cluster-name", "web")
+        self.services.append(("web", "api"))
         out = self.aws_json("ecs", "create-service", "--cluster", "web", "--service-name", "api",
                             "--task-definition", "cli-svc", "--desired-count", "2",
                             "--launch-type", "FARGATE", "--network-configuration",
