@@ -85,6 +85,11 @@ int ServerMain(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
   app.add_flag("!--no-agent", o.embedded_agent, "do not run an agent for this machine");
+  bool cleanup_network = false;
+  app.add_flag("--cleanup-network", cleanup_network,
+               "remove gantry's task networking from this host (the bridge, its NAT/forward rules, "
+               "warm-pool namespaces and attachments recorded under --data-dir) and exit; run it "
+               "only while no server uses the bridge");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   try {
@@ -107,6 +112,17 @@ int ServerMain(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  if (cleanup_network) {
+    network::NetworkOptions no;
+    no.state_dir = o.data_dir + "/network";
+    no.bridge = o.bridge;
+    no.subnet = o.subnet;
+    if (auto r = network::TaskNetworkManager::Uninstall(no); !r.ok())
+      return Fail("cleanup-network: " + r.error().message);
+    std::printf("removed gantry networking (bridge %s, subnet %s)\n", o.bridge.c_str(),
+                o.subnet.c_str());
+    return 0;
+  }
   if (auto r = MakeDirs(o.data_dir); !r.ok()) return Fail(r.error().message);
   auto store = store::OpenSqliteStore(o.data_dir + "/state.db");
   if (!store.ok()) return Fail(store.error().message);
