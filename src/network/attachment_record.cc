@@ -17,6 +17,8 @@ std::string SerializeRecord(const AttachmentRecord& r) {
   o["netnsName"] = r.netns_name;
   o["containerId"] = r.container_id;
   o["ifname"] = r.ifname;
+  if (!r.veth.empty()) o["veth"] = r.veth;
+  if (!r.ipv4.empty()) o["ipv4"] = r.ipv4;
   o["hostname"] = r.hostname;
   json::array plugins;
   for (const auto& p : r.plugins) plugins.push_back(p);
@@ -45,6 +47,8 @@ Result<AttachmentRecord> ParseRecord(std::string_view text) {
   r.netns_name = str("netnsName");
   r.container_id = str("containerId");
   r.ifname = str("ifname");
+  r.veth = str("veth");
+  r.ipv4 = str("ipv4");
   r.hostname = str("hostname");
   if (r.owner.empty() || r.mode.empty())
     return MakeError(ErrorCode::kInvalidArgument, "record without owner/mode");

@@ -18,6 +18,8 @@ struct AttachmentRecord {
   std::string netns_name;    // under /run/gantry/netns; "" for host
   std::string container_id;  // CNI_CONTAINERID of the ADDs (a claimed pool entry keeps its own)
   std::string ifname = "eth0";
+  std::string veth;  // host end of the task's veth pair (awsvpc); "" for older CNI-bridge records
+  std::string ipv4;  // "10.213.0.7/16": the task's address, recorded before anything is created
   std::string hostname;
   std::vector<boost::json::object> plugins;  // configs as sent on ADD (portmap with prevResult)
   boost::json::object result;                // result of the last successful ADD

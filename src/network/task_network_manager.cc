@@ -28,6 +28,7 @@
 #include "network/netns.h"
 #include "network/port_mappings.h"
 #include "network/task_files.h"
+#include "network/veth.h"
 
 namespace gantry::network {
 
@@ -106,7 +107,8 @@ Result<void> EnableIpForwarding() {
 
 std::string NetnsPath(const std::string& name) { return std::string(kNetnsDir) + "/" + name; }
 
-// Replays a record's ADD configs as DEL in reverse chain order, then deletes its namespace. Every
+// Replays a record's CNI ADD configs as DEL in reverse chain order, deletes its veth pair, then its
+// namespace. Every
 // step runs even if an earlier one failed; the first error is returned so the record is kept and
 // a later GarbageCollect retries (DEL is idempotent and works without the namespace).
 Result<void> DestroyAttachment(const std::string& cni_bin_dir, const AttachmentRecord& r) {
@@ -119,6 +121,7 @@ Result<void> DestroyAttachment(const std::string& cni_bin_dir, const AttachmentR
     auto del = InvokeCni(cni_bin_dir, call, config);
     if (!del.ok() && !first) first = del.error();
   }
+  if (auto d = DeleteLink(r.veth); !d.ok() && !first) first = d.error();
   if (!r.netns_name.empty()) {
     auto d = DeleteNetns(r.netns_name);
     if (!d.ok() && !first) first = d.error();
@@ -149,6 +152,10 @@ struct TaskNetworkManager::Impl {
   std::condition_variable cv;
   std::map<std::string, TaskState> tasks;
   std::map<std::string, std::string> host_ports;  // "8080/tcp" -> task id
+  // In-process IPAM: every address a record (task or pool entry) holds. Rebuilt from the records
+  // on Open; an address is released only once its veth and namespace are gone.
+  std::set<uint32_t> ips;
+  uint32_t ip_cursor = 0;
   std::deque<AttachmentRecord> pool;              // ready to claim
   std::set<std::string> pool_inflight;            // being created by the worker
   std::deque<std::string> teardown_queue;
@@ -170,22 +177,77 @@ struct TaskNetworkManager::Impl {
     ::unlink(RecordPath(dir, id).c_str());
   }
 
-  json::object BridgeConfig() const {
-    return json::object{
-        {"type", "bridge"},
-        {"bridge", opts.bridge},
-        {"isGateway", true},
-        // Outbound NAT is one static MASQUERADE rule for the subnet (host_rules.h), so ADD/DEL
-        // do not create and delete a per-task iptables chain.
-        {"ipMasq", false},
-        {"hairpinMode", true},
-        {"ipam",
-         json::object{
-             {"type", "host-local"},
-             {"ranges", json::array{json::array{json::object{{"subnet", subnet.ToString()}}}}},
-             {"routes", json::array{json::object{{"dst", "0.0.0.0/0"}}}},
-             {"dataDir", ipam_dir}}},
+  // The next free address after the last one handed out (so a just-released address is not
+  // reused at once), skipping the network, gateway and broadcast addresses.
+  Result<uint32_t> AllocateIpLocked() {
+    const uint64_t size = uint64_t{1} << (32 - subnet.prefix);
+    const uint32_t first = subnet.addr + 2, last = static_cast<uint32_t>(subnet.addr + size - 2);
+    if (ip_cursor < first || ip_cursor > last) ip_cursor = first;
+    for (uint64_t n = 0; n <= last - first; ++n) {
+      const uint32_t ip = ip_cursor;
+      ip_cursor = ip == last ? first : ip + 1;
+      if (ips.insert(ip).second) return ip;
+    }
+    return MakeError(ErrorCode::kResourceExhausted, "no free IP in {}", subnet.ToString());
+  }
+
+  // The address a record holds (its ipv4 field, or the CNI result of an older record).
+  static std::optional<uint32_t> RecordIp(const AttachmentRecord& r) {
+    std::string text = r.ipv4.empty() ? ToAttachment(r, kNetnsDir).ipv4 : r.ipv4;
+    auto ip = ParseIpv4(text.substr(0, text.find('/')));
+    if (!ip.ok()) return std::nullopt;
+    return *ip;
+  }
+
+  void ReleaseIp(const AttachmentRecord& r) {
+    if (auto ip = RecordIp(r)) {
+      std::lock_guard lock(mu);
+      ips.erase(*ip);
+    }
+  }
+
+  // Removes the record of an attachment whose kernel objects are gone, and frees its address.
+  void DropRecord(const std::string& dir, const AttachmentRecord& r) {
+    RemoveRecord(dir, r.owner);
+    ReleaseIp(r);
+  }
+
+  // Connects r's namespace to the bridge: an address from the in-process IPAM, recorded with the
+  // veth name before the pair is created, then the pair over netlink. Fills r.result in the shape
+  // of a CNI bridge result, which portmap takes as prevResult and ToAttachment reads.
+  Result<void> AttachBridge(AttachmentRecord& r, const std::string& dir) {
+    uint32_t ip;
+    {
+      std::lock_guard lock(mu);
+      GANTRY_ASSIGN_OR_RETURN(ip, AllocateIpLocked());
+    }
+    r.ipv4 = FormatIpv4(ip) + "/" + std::to_string(subnet.prefix);
+    r.veth = "gv" + RandomHex(12);
+    GANTRY_TRY(SaveRecord(dir, r));  // a crash from here on leaves a record GC can replay
+    VethSpec spec;
+    spec.netns_path = NetnsPath(r.netns_name);
+    spec.host_ifname = r.veth;
+    spec.ifname = r.ifname;
+    spec.bridge = opts.bridge;
+    spec.ip = ip;
+    spec.prefix = subnet.prefix;
+    spec.gateway = subnet.addr + 1;
+    spec.mac = MacForIp(ip);
+    GANTRY_TRY(AttachVeth(spec));
+    r.result = json::object{
+        {"cniVersion", kCniVersion},
+        {"interfaces", json::array{json::object{{"name", opts.bridge}},
+                                   json::object{{"name", r.veth}},
+                                   json::object{{"name", r.ifname},
+                                                {"mac", spec.mac},
+                                                {"sandbox", spec.netns_path}}}},
+        {"ips", json::array{json::object{{"interface", 2},
+                                         {"address", r.ipv4},
+                                         {"gateway", FormatIpv4(spec.gateway)}}}},
+        {"routes", json::array{json::object{{"dst", "0.0.0.0/0"}}}},
+        {"dns", json::object{}},
     };
+    return Ok();
   }
 
   static json::object PortmapConfig(const std::vector<PortMapping>& ports) {
@@ -223,7 +285,7 @@ struct TaskNetworkManager::Impl {
   void Abandon(const std::string& dir, const AttachmentRecord& r) {
     auto d = DestroyAttachment(opts.cni_bin_dir, r);
     if (d.ok())
-      RemoveRecord(dir, r.owner);
+      DropRecord(dir, r);
     else
       spdlog::warn("network: cleanup of {} failed, left for GC: {}", r.owner, d.error().message);
   }
@@ -241,7 +303,7 @@ struct TaskNetworkManager::Impl {
       RemoveRecord(pool_dir, id);
       return ns.error();
     }
-    if (auto add = AddPlugin(r, pool_dir, BridgeConfig()); !add.ok()) {
+    if (auto add = AttachBridge(r, pool_dir); !add.ok()) {
       Abandon(pool_dir, r);
       return add.error();
     }
@@ -276,6 +338,8 @@ struct TaskNetworkManager::Impl {
     r.netns_name = id;
     if (claimed) {
       r.container_id = claimed->container_id;
+      r.veth = claimed->veth;
+      r.ipv4 = claimed->ipv4;
       r.plugins = claimed->plugins;
       r.result = claimed->result;
       auto alias = AliasNetns(claimed->netns_name, id);
@@ -306,7 +370,7 @@ struct TaskNetworkManager::Impl {
         return ns.error();
       }
       if (mode == "awsvpc") {
-        if (auto add = AddPlugin(r, tasks_dir, BridgeConfig()); !add.ok()) {
+        if (auto add = AttachBridge(r, tasks_dir); !add.ok()) {
           Abandon(tasks_dir, r);
           return add.error();
         }
@@ -339,14 +403,15 @@ struct TaskNetworkManager::Impl {
     {
       std::shared_lock cni(cni_mu);
       auto text = ReadFile(RecordPath(tasks_dir, id));
-      if (text.ok()) {
-        auto rec = ParseRecord(*text);
-        if (rec.ok())
-          result = DestroyAttachment(opts.cni_bin_dir, *rec);
-        else
-          (void)DeleteNetns(id);  // unreadable record: at least free the namespace
-      }
-      if (result.ok()) RemoveRecord(tasks_dir, id);
+      auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
+      if (rec.ok())
+        result = DestroyAttachment(opts.cni_bin_dir, *rec);
+      else if (text.ok())
+        (void)DeleteNetns(id);  // unreadable record: at least free the namespace
+      if (result.ok() && rec.ok())
+        DropRecord(tasks_dir, *rec);
+      else if (result.ok())
+        RemoveRecord(tasks_dir, id);
     }
     std::lock_guard lock(mu);
     if (result.ok()) {
@@ -430,6 +495,7 @@ struct TaskNetworkManager::Impl {
       if (rec.ok()) {
         st.ports = rec->ports;
         task_cids.insert(rec->container_id);
+        if (auto ip = RecordIp(*rec)) ips.insert(*ip);
         for (const auto& p : rec->ports)
           if (p.host_port != 0) host_ports[HostPortKey(p)] = id;
       }
@@ -445,8 +511,9 @@ struct TaskNetworkManager::Impl {
         (void)DeleteNetns(rec->netns_name);
         continue;
       }
-      auto ip = ParseIpv4(ToAttachment(*rec, kNetnsDir).ipv4);
-      if (rec->complete && NetnsMounted(rec->netns_name) && ip.ok() && subnet.Contains(*ip) &&
+      auto ip = RecordIp(*rec);
+      if (ip) ips.insert(*ip);  // until the entry is claimed, or removed as stale
+      if (rec->complete && NetnsMounted(rec->netns_name) && ip && subnet.Contains(*ip) &&
           pool.size() < static_cast<size_t>(opts.warm_pool))
         pool.push_back(std::move(*rec));
       // anything else is stale: GarbageCollect removes it
@@ -502,12 +569,10 @@ Result<std::unique_ptr<TaskNetworkManager>> TaskNetworkManager::Open(NetworkOpti
   if (subnet.prefix < 8 || subnet.prefix > 29)
     return MakeError(ErrorCode::kInvalidArgument, "task subnet {} must be /8 to /29",
                      subnet.ToString());
-  for (const char* plugin : {"bridge", "host-local", "portmap"}) {
-    std::string path = opts.cni_bin_dir + "/" + plugin;
-    if (::access(path.c_str(), X_OK) != 0)
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "CNI plugin {} not found (install containernetworking-plugins)", path);
-  }
+  // Host ports go through CNI portmap; the veth/bridge/IPAM part is done in-process.
+  if (std::string path = opts.cni_bin_dir + "/portmap"; ::access(path.c_str(), X_OK) != 0)
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "CNI plugin {} not found (install containernetworking-plugins)", path);
   opts.warm_pool = std::max(0, opts.warm_pool);
   GANTRY_TRY(CheckSubnetFree(subnet, opts.bridge));
 
@@ -522,6 +587,7 @@ Result<std::unique_ptr<TaskNetworkManager>> TaskNetworkManager::Open(NetworkOpti
   // The bridge plugin (isGateway) turns forwarding on as well; do it up front regardless.
   GANTRY_TRY(EnableIpForwarding());
   GANTRY_TRY(EnsureHostRules(subnet, opts.bridge));
+  GANTRY_TRY(EnsureBridge(opts.bridge, subnet));
   impl->LoadRecords();
   Impl* raw = impl.get();
   impl->worker = std::thread([raw] { raw->WorkerLoop(); });
@@ -581,8 +647,7 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
   }
   for (const auto& e : stale) {
     spdlog::warn("network: warm-pool namespace {} vanished; discarding it", e.netns_name);
-    (void)DestroyAttachment(m.opts.cni_bin_dir, e);
-    m.RemoveRecord(m.pool_dir, e.owner);
+    if (DestroyAttachment(m.opts.cni_bin_dir, e).ok()) m.DropRecord(m.pool_dir, e);
   }
   const bool warm = claimed.has_value();
   auto result = m.DoSetup(task_id, norm_mode, norm_ports, hostname, std::move(claimed));
@@ -604,7 +669,7 @@ Result<void> TaskNetworkManager::CheckCapacity(const std::string& mode,
   const Impl& m = *impl_;
   GANTRY_ASSIGN_OR_RETURN(std::string norm_mode, NormalizeNetworkMode(mode));
   GANTRY_ASSIGN_OR_RETURN(auto norm_ports, NormalizePorts(norm_mode, ports));
-  size_t pool_ready = 0;
+  size_t pool_ready = 0, allocated = 0;
   {
     std::lock_guard lock(m.mu);
     for (const auto& p : norm_ports) {
@@ -621,19 +686,14 @@ Result<void> TaskNetworkManager::CheckCapacity(const std::string& mode,
                          "host port {} is already in use by a process on the host", HostPortKey(p));
     }
     pool_ready = m.pool.size();
+    allocated = m.ips.size();
   }
   if (norm_mode != "awsvpc") return Ok();
-  // Usable addresses: all but the network, gateway and broadcast addresses. Allocated ones are
-  // host-local's files named by IP; ready warm-pool entries hold IPs a task can claim.
+  // Usable addresses: all but the network, gateway and broadcast addresses. Ready warm-pool
+  // entries hold addresses a task can claim.
   const Ipv4Net& net = m.subnet;
   const int64_t usable = net.prefix >= 31 ? 0 : (int64_t{1} << (32 - net.prefix)) - 3;
-  int64_t allocated = 0;
-  if (DIR* d = ::opendir((m.ipam_dir + "/" + m.net_name).c_str())) {
-    while (struct dirent* e = ::readdir(d))
-      if (ParseIpv4(e->d_name).ok()) ++allocated;
-    ::closedir(d);
-  }
-  const int64_t free = usable - allocated + static_cast<int64_t>(pool_ready);
+  const int64_t free = usable - static_cast<int64_t>(allocated) + static_cast<int64_t>(pool_ready);
   if (free < count)
     return MakeError(ErrorCode::kResourceExhausted,
                      "no free IP in {} for {} task(s): {} address(es) left", m.opts.subnet, count,
@@ -717,7 +777,9 @@ Result<void> TaskNetworkManager::GarbageCollect(const std::set<std::string>& liv
       auto text = ReadFile(m.RecordPath(m.pool_dir, id));
       auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
       auto d = rec.ok() ? DestroyAttachment(m.opts.cni_bin_dir, *rec) : DeleteNetns(id);
-      if (d.ok())
+      if (d.ok() && rec.ok())
+        m.DropRecord(m.pool_dir, *rec);
+      else if (d.ok())
         m.RemoveRecord(m.pool_dir, id);
       else if (!first)
         first = d.error();
@@ -736,6 +798,7 @@ NetworkStats TaskNetworkManager::Stats() const {
   std::lock_guard lock(impl_->mu);
   NetworkStats s = impl_->stats;
   s.warm_ready = impl_->pool.size();
+  s.ips_allocated = impl_->ips.size();
   return s;
 }
 
@@ -754,7 +817,7 @@ Result<void> TaskNetworkManager::DrainPool() {
       if (!first) first = d.error();
       continue;
     }
-    m.RemoveRecord(m.pool_dir, e.owner);
+    m.DropRecord(m.pool_dir, e);
   }
   if (first) return *first;
   return Ok();

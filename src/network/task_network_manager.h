@@ -1,6 +1,7 @@
-// TaskNetworkManager: per-task networking in the awsvpc model (own netns, a veth on the node's
-// bridge, an IP from host-local IPAM, optional portmap host ports), plus "host" and "none" modes.
-// Keeps a warm pool of namespaces already attached with an IP so launches only claim one.
+// TaskNetworkManager: per-task networking in the awsvpc model (own netns, a veth pair on the node's
+// bridge and an IP from the subnet, both done in-process over netlink; optional host ports through
+// the CNI portmap plugin), plus "host" and "none" modes. Keeps a warm pool of namespaces already
+// attached with an IP so launches only claim one.
 #pragma once
 
 #include <memory>
@@ -31,7 +32,7 @@ struct Attachment {
 };
 
 struct NetworkOptions {
-  std::string state_dir;  // e.g. <data>/network: ADD configs+results per task, IPAM dataDir
+  std::string state_dir;  // e.g. <data>/network: one record per attachment (tasks/, pool/)
   std::string bridge = "gantry0";
   std::string subnet = "10.213.0.0/16";
   std::string cni_bin_dir = "/usr/lib/cni";
@@ -43,6 +44,7 @@ struct NetworkStats {
   uint64_t warm_claims = 0;    // Setups served from the pool
   uint64_t cold_setups = 0;    // awsvpc Setups that ran CNI ADD on the launch path
   uint64_t pool_failures = 0;  // refill attempts that failed (retried with backoff)
+  size_t ips_allocated = 0;    // task subnet addresses held by tasks and pool entries
 };
 
 class TaskNetworkManager {

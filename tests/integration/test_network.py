@@ -1,6 +1,7 @@
 """awsvpc networking: each task has its own namespace and IP on the node's bridge; tasks reach
 each other and the host reaches them; host and none modes; nothing is left behind."""
 
+import json
 import os
 import subprocess
 import urllib.request
@@ -117,10 +118,14 @@ class NetworkTest(GantryTestCase):
         for t in ids:
             self.assertFalse(os.path.exists(f"/run/gantry/netns/{t}"), t)
             self.assertFalse(os.path.exists(os.path.join(net, "tasks", t + ".json")), t)
-        ipam = os.path.join(net, "ipam")
-        allocated = set()
-        for root, _, files in os.walk(ipam):
-            allocated.update(files)
+        allocated = set()  # addresses the attachment records (tasks and warm pool) still hold
+        for sub in ("tasks", "pool"):
+            d = os.path.join(net, sub)
+            for name in os.listdir(d) if os.path.isdir(d) else []:
+                with open(os.path.join(d, name)) as f:
+                    rec = json.load(f)
+                if rec.get("ipv4"):
+                    allocated.add(rec["ipv4"].split("/")[0])
         for ip in ips:
             self.assertNotIn(ip, allocated, f"IP {ip} still allocated")
         rules = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout

@@ -22,6 +22,7 @@
 #include "common/file_util.h"
 #include "common/ids.h"
 #include "common/process.h"
+#include "network/attachment_record.h"
 #include "network/ipv4_net.h"
 #include "network/netns.h"
 #include "network/port_mappings.h"
@@ -166,10 +167,16 @@ class TaskNetworkManagerTest : public ::testing::Test {
   std::vector<std::string> BridgePorts() const {
     return DirEntries("/sys/class/net/" + opts_.bridge + "/brif");
   }
+  // Addresses held according to the records on disk (what a restarted manager rebuilds its IPAM
+  // from).
   std::vector<std::string> IpamAllocations() const {
     std::vector<std::string> ips;
-    for (const auto& n : DirEntries(opts_.state_dir + "/ipam/gantry-" + opts_.bridge))
-      if (ParseIpv4(n).ok()) ips.push_back(n);
+    for (const std::string sub : {"/tasks", "/pool"})
+      for (const auto& n : DirEntries(opts_.state_dir + sub)) {
+        auto text = ReadFile(opts_.state_dir + sub + "/" + n);
+        auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
+        if (rec.ok() && !rec->ipv4.empty()) ips.push_back(rec->ipv4);
+      }
     return ips;
   }
   std::vector<std::string> TaskRecords() const { return DirEntries(opts_.state_dir + "/tasks"); }
@@ -347,6 +354,7 @@ TEST_F(TaskNetworkManagerTest, ExhaustedSubnetAndTeardownReleasesTheIp) {
   ASSERT_TRUE(mgr_->Teardown(extra).ok());
   EXPECT_TRUE(BridgePorts().empty());
   EXPECT_TRUE(IpamAllocations().empty());
+  EXPECT_EQ(mgr_->Stats().ips_allocated, 0u);
   EXPECT_TRUE(TaskRecords().empty());
   for (const auto& t : ids_) EXPECT_FALSE(HasNetns(t));
 }
@@ -365,6 +373,7 @@ TEST_F(TaskNetworkManagerTest, WarmPoolClaimIsServedFromThePoolAndRefills) {
   ASSERT_TRUE(WaitFor([&] { return mgr_->Stats().warm_ready == 2; })) << "pool never refilled";
   EXPECT_EQ(BridgePorts().size(), 3u);
   EXPECT_EQ(IpamAllocations().size(), 3u);
+  EXPECT_EQ(mgr_->Stats().ips_allocated, 3u);
 
   Httpd httpd(a->netns_path, 8080, "warm\n");
   EXPECT_TRUE(Serves("", "http://" + a->ipv4 + ":8080/", "warm\n"));
@@ -389,17 +398,15 @@ TEST_F(TaskNetworkManagerTest, GarbageCollectAfterCrashRemovesEverythingNotLive)
   ASSERT_TRUE(mgr_->Setup(dead, "awsvpc", {}, "").ok());
   ASSERT_TRUE(mgr_->Setup(dead_mapped, "awsvpc", {{80, host_port, "tcp"}}, "").ok());
   ASSERT_TRUE(mgr_->Setup(live, "none", {}, "").ok());
-  // Leaked IPAM allocation whose record was lost, and a stale pool record.
-  const std::string ipam = opts_.state_dir + "/ipam/gantry-" + opts_.bridge;
-  auto subnet = *ParseIpv4Net(opts_.subnet);
-  const std::string leaked_ip = FormatIpv4(subnet.addr + 200);
-  ASSERT_TRUE(WriteFileAtomic(ipam + "/" + leaked_ip, "lost-container\neth0").ok());
-
+  ASSERT_TRUE(WaitFor([&] { return mgr_->Stats().warm_ready == 1; })) << "pool never refilled";
   mgr_.reset();  // "crash": no teardown
   EXPECT_TRUE(HasNetns(dead));
   opts_.warm_pool = 0;  // the old pool entry is now stale
   Open();
   EXPECT_EQ(mgr_->Stats().warm_ready, 0u);
+  // The reopened manager knows every address the records hold: two tasks and the stale entry.
+  EXPECT_EQ(IpamAllocations().size(), 3u);
+  EXPECT_EQ(mgr_->Stats().ips_allocated, 3u);
   auto gc = mgr_->GarbageCollect({live});
   ASSERT_TRUE(gc.ok()) << gc.error().message;
   EXPECT_FALSE(HasNetns(dead));
@@ -408,6 +415,7 @@ TEST_F(TaskNetworkManagerTest, GarbageCollectAfterCrashRemovesEverythingNotLive)
   EXPECT_TRUE(mgr_->Get(live).ok());
   EXPECT_EQ(mgr_->Get(dead).error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(IpamAllocations().empty());
+  EXPECT_EQ(mgr_->Stats().ips_allocated, 0u);
   EXPECT_TRUE(BridgePorts().empty());
   EXPECT_TRUE(DirEntries(opts_.state_dir + "/pool").empty());
   for (const auto& n : ListNetns()) EXPECT_FALSE(n.starts_with("pool-" + opts_.bridge));
