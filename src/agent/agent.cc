@@ -59,22 +59,27 @@ Agent::Agent(AgentOptions opts, ControlPlane& cp, image::ImageStore& images,
 
 Agent::~Agent() { Stop(); }
 
-std::string Agent::RecordPath(const std::string& id) const {
-  return opts_.state_dir + "/records/" + id + ".json";
+const std::string& Agent::RunDir() const {
+  return opts_.run_dir.empty() ? opts_.state_dir : opts_.run_dir;
 }
-std::string Agent::TaskDir(const std::string& id) const { return opts_.state_dir + "/tasks/" + id; }
-std::string Agent::NetFilesDir(const std::string& id) const {
-  return opts_.state_dir + "/net/" + id;
+std::string Agent::RecordPath(const std::string& id) const {
+  return RunDir() + "/records/" + id + ".json";
+}
+std::string Agent::TaskDir(const std::string& id) const { return RunDir() + "/tasks/" + id; }
+std::string Agent::NetFilesDir(const std::string& id) const { return RunDir() + "/net/" + id; }
+std::string Agent::LogDir(const std::string& id) const {
+  return opts_.state_dir + "/logs/" + id;
 }
 std::string Agent::RootfsDir(const std::string& id, const std::string& container) const {
   return opts_.state_dir + "/rootfs/" + id + "-" + container;
 }
 
 Result<void> Agent::Start() {
-  GANTRY_TRY(MakeDirs(opts_.state_dir + "/records"));
-  GANTRY_TRY(MakeDirs(opts_.state_dir + "/tasks"));
+  GANTRY_TRY(MakeDirs(RunDir() + "/records"));
+  GANTRY_TRY(MakeDirs(RunDir() + "/tasks"));
+  GANTRY_TRY(MakeDirs(RunDir() + "/net"));
   GANTRY_TRY(MakeDirs(opts_.state_dir + "/rootfs"));
-  GANTRY_TRY(MakeDirs(opts_.state_dir + "/net"));
+  GANTRY_TRY(MakeDirs(opts_.state_dir + "/logs"));
   model::Node node;
   node.id = opts_.node_id;
   char host[256] = {0};
@@ -151,7 +156,7 @@ Result<void> Agent::SaveRecord(const LocalTask& lt) {
 }
 
 void Agent::AdoptFromDisk() {
-  std::string dir = opts_.state_dir + "/records";
+  std::string dir = RunDir() + "/records";
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;
   std::vector<std::string> files;
@@ -354,6 +359,7 @@ void Agent::Launch(const std::string& id) {
   runtime::TaskSpec spec;
   spec.task_id = id;
   spec.dir = TaskDir(id);
+  spec.log_dir = LogDir(id);  // on disk: logs grow, the task dir may be on tmpfs
   spec.netns_path = net->netns_path;
   spec.cpu_units = task.cpu;
   spec.memory_bytes = task.memory * 1024 * 1024;
@@ -573,6 +579,7 @@ void Agent::Teardown(const std::string& id) {
     return;
   }
   (void)runtime_.RemoveTaskDir(dir);
+  (void)RemoveTree(LogDir(id));  // ingested above; also when the runtime never got to start
   ::unlink(RecordPath(id).c_str());
   std::lock_guard lock(mu_);
   tasks_.erase(id);

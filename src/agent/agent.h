@@ -43,7 +43,11 @@ std::unique_ptr<TaskNetwork> MakeCniTaskNetwork(network::TaskNetworkManager& man
 
 struct AgentOptions {
   std::string node_id;
-  std::string state_dir;  // e.g. /var/lib/gantry/agent
+  std::string state_dir;  // e.g. /var/lib/gantry/agent: task rootfs (overlay upper) and logs
+  // Transient state, lost on reboot with the containers it describes: task records, runtime task
+  // dirs (bundles, shim state), /etc/hosts etc. Best on tmpfs: rewritten several times per launch.
+  // "" = state_dir.
+  std::string run_dir;
   int workers = 16;       // parallel launches/teardowns
   std::chrono::milliseconds poll{100};
 };
@@ -80,6 +84,8 @@ class Agent {
   std::string TaskDir(const std::string& id) const;
   std::string RootfsDir(const std::string& id, const std::string& container) const;
   std::string NetFilesDir(const std::string& id) const;
+  std::string LogDir(const std::string& id) const;
+  const std::string& RunDir() const;
 
   AgentOptions opts_;
   ControlPlane& cp_;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <sys/file.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -107,6 +108,21 @@ Result<void> EnableIpForwarding() {
 
 std::string NetnsPath(const std::string& name) { return std::string(kNetnsDir) + "/" + name; }
 
+// One manager per state dir: a second one would garbage-collect the first one's attachments.
+Result<Fd> LockStateDir(const std::string& state_dir) {
+  GANTRY_TRY(MakeDirs(state_dir));
+  const std::string path = state_dir + "/lock";
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd.valid()) return ErrnoError("open " + path, errno);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "network state {} is in use by another gantry server", state_dir);
+    return ErrnoError("flock " + path, errno);
+  }
+  return fd;
+}
+
 // Replays a record's CNI ADD configs as DEL in reverse chain order, deletes its veth pair, then its
 // namespace. Every
 // step runs even if an earlier one failed; the first error is returned so the record is kept and
@@ -140,6 +156,7 @@ struct TaskNetworkManager::Impl {
   };
 
   NetworkOptions opts;
+  Fd lock;  // flock on <state_dir>/lock for the manager's lifetime
   Ipv4Net subnet;
   std::string net_name;  // CNI network name; host-local keeps its files in ipam/<net_name>
   std::string tasks_dir, pool_dir, ipam_dir;
@@ -577,6 +594,7 @@ Result<std::unique_ptr<TaskNetworkManager>> TaskNetworkManager::Open(NetworkOpti
   GANTRY_TRY(CheckSubnetFree(subnet, opts.bridge));
 
   auto impl = std::make_unique<Impl>();
+  GANTRY_ASSIGN_OR_RETURN(impl->lock, LockStateDir(opts.state_dir));
   impl->opts = opts;
   impl->subnet = subnet;
   impl->net_name = "gantry-" + opts.bridge;
@@ -838,6 +856,7 @@ void TaskNetworkManager::Close() {
 Result<void> TaskNetworkManager::Uninstall(const NetworkOptions& opts) {
   if (opts.state_dir.empty() || !ValidBridgeName(opts.bridge))
     return MakeError(ErrorCode::kInvalidArgument, "Uninstall needs a state_dir and a bridge");
+  GANTRY_ASSIGN_OR_RETURN(Fd lock, LockStateDir(opts.state_dir));
   std::optional<Error> first;
   auto note = [&](Result<void> r) {
     if (!r.ok() && !first) first = r.error();

@@ -68,7 +68,7 @@ void KillExec(pid_t exec_pid, const std::string& pid_file) {
 
 }  // namespace
 
-Result<ExecResult> RunContainerExec(const std::string& runtime_binary,
+Result<ExecResult> RunContainerExec(const std::vector<std::string>& runtime_cmd,
                                     const std::string& container_id,
                                     const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout,
@@ -80,7 +80,8 @@ Result<ExecResult> RunContainerExec(const std::string& runtime_binary,
   Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!devnull.valid()) return ErrnoError("open /dev/null", errno);
 
-  std::vector<std::string> args = {runtime_binary, "exec", "--pid-file", pid_file, container_id};
+  std::vector<std::string> args = runtime_cmd;
+  args.insert(args.end(), {"exec", "--pid-file", pid_file, container_id});
   args.insert(args.end(), argv.begin(), argv.end());
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(a.data());
@@ -107,7 +108,7 @@ Result<ExecResult> RunContainerExec(const std::string& runtime_binary,
   const int rc = ::posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return ErrnoError("spawn " + runtime_binary, rc);
+  if (rc != 0) return ErrnoError("spawn " + runtime_cmd.front(), rc);
   out_w.Reset();
   ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
   // Wakes the loop when the exec process exits even if a background child keeps the pipe open.

@@ -12,11 +12,11 @@
 
 namespace gantry::runtime {
 
-// Runs `<runtime_binary> exec --pid-file <pid_file> <container_id> <argv...>` (no shell), stdin
+// Runs `<runtime_cmd...> exec --pid-file <pid_file> <container_id> <argv...>` (no shell), stdin
 // from /dev/null, stdout+stderr into one pipe (kept up to kMaxExecOutput bytes, the rest read and
 // dropped). Returns once the runtime's exec process exited — output a background child still
 // writes is not waited for — or at the deadline. Fails only when the runtime cannot be spawned.
-Result<ExecResult> RunContainerExec(const std::string& runtime_binary,
+Result<ExecResult> RunContainerExec(const std::vector<std::string>& runtime_cmd,
                                     const std::string& container_id,
                                     const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout, const std::string& pid_file);

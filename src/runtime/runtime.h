@@ -43,7 +43,9 @@ struct ContainerSpec {
 
 struct TaskSpec {
   std::string task_id;       // used in container ids and cgroup paths
-  std::string dir;           // task state dir (created by Start; bundles, logs, status files)
+  std::string dir;           // task state dir (created by Start; bundles, status files)
+  std::string log_dir;       // the containers' <name>.log files; "" = <dir>/logs. Removed with
+                             // the task dir: keep it off tmpfs when dir is on one (logs grow)
   std::string netns_path;    // network namespace every container joins; "" = host network
   int64_t cpu_units = 0;     // task-level cpu (1024 = 1 vCPU) -> CFS quota; 0 = unlimited
   int64_t memory_bytes = 0;  // task-level hard limit; 0 = none
@@ -114,6 +116,7 @@ struct ShimRuntimeOptions {
   std::string runtime_binary = "crun";   // "crun" or "runc" (path or name in PATH)
   std::string shim_binary;               // the gantry executable; `<shim_binary> shim <task_dir>`
   std::string cgroup_parent = "gantry";  // cgroups at <controller>/<parent>/<task_id>/<container>
+  std::string runtime_root;              // the runtime's --root (its state dir); "" = its default
 };
 
 std::unique_ptr<Runtime> MakeShimRuntime(ShimRuntimeOptions opts);

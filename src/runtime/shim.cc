@@ -152,7 +152,7 @@ Result<void> Shim::Setup() {
   GANTRY_TRY(WriteFileAtomic(task_paths::ShimPid(dir_), SerializeIdentity(self)));
   GANTRY_ASSIGN_OR_RETURN(cfg_, LoadShimConfig(dir_));
   config_loaded_ = true;
-  GANTRY_TRY(MakeDirs(dir_ + "/logs"));
+  GANTRY_TRY(MakeDirs(task_paths::LogDir(cfg_.task)));
   GANTRY_TRY(MakeDirs(dir_ + "/status"));
   // The memory limit holds from the start; the CPU quota is set once the containers run
   // (StartContainers), so the runtime's own container setup is not throttled by it.
@@ -164,7 +164,7 @@ Result<void> Shim::Setup() {
     c.spec = spec;
     c.id = ContainerId(cfg_.task.task_id, spec.name);
     c.rec.status.name = spec.name;
-    c.rec.status.log_path = task_paths::Log(dir_, spec.name);
+    c.rec.status.log_path = task_paths::Log(cfg_.task, spec.name);
     c.log.Reset(
         ::open(c.rec.status.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!c.log.valid()) return ErrnoError("open " + c.rec.status.log_path, errno);
@@ -183,8 +183,8 @@ Result<void> Shim::SpawnRuntime(Container& c) {
 
   const std::string pid_file = task_paths::PidFile(dir_, c.spec.name);
   const std::string bundle = task_paths::Bundle(dir_, c.spec.name);
-  std::vector<std::string> args = {cfg_.runtime_binary, "run",  "--detach", "--pid-file", pid_file,
-                                   "--bundle",          bundle, c.id};
+  std::vector<std::string> args = RuntimeCommand(cfg_.runtime_binary, cfg_.runtime_root);
+  args.insert(args.end(), {"run", "--detach", "--pid-file", pid_file, "--bundle", bundle, c.id});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -307,7 +307,9 @@ void Shim::WriteRecord(Container& c) {
 
 void Shim::DeleteContainer(Container& c) {
   if (c.rec.deleted) return;
-  auto r = RunProcess({.argv = {cfg_.runtime_binary, "delete", "-f", c.id}});
+  std::vector<std::string> argv = RuntimeCommand(cfg_.runtime_binary, cfg_.runtime_root);
+  argv.insert(argv.end(), {"delete", "-f", c.id});
+  auto r = RunProcess({.argv = std::move(argv)});
   if (!r.ok()) {
     Log("delete: ", r.error().message);
     return;

@@ -127,7 +127,7 @@ Result<void> ShimRuntime::Start(const TaskSpec& spec) {
   if (PathExists(task_paths::Spec(spec.dir)))
     return MakeError(ErrorCode::kAlreadyExists, "task {}: {} already holds a task", spec.task_id,
                      spec.dir);
-  GANTRY_TRY(MakeDirs(spec.dir + "/logs"));
+  GANTRY_TRY(MakeDirs(task_paths::LogDir(spec)));
   GANTRY_TRY(MakeDirs(spec.dir + "/status"));
 
   OciOptions oci{.cgroup_parent = opts_.cgroup_parent, .nofile_limit = NofileLimit()};
@@ -141,7 +141,7 @@ Result<void> ShimRuntime::Start(const TaskSpec& spec) {
     GANTRY_TRY(MakeDirs(bundle));
     GANTRY_TRY(WriteFileAtomic(bundle + "/config.json", boost::json::serialize(*config)));
   }
-  ShimConfig cfg{spec, opts_.runtime_binary, opts_.cgroup_parent};
+  ShimConfig cfg{spec, opts_.runtime_binary, opts_.cgroup_parent, opts_.runtime_root};
   GANTRY_TRY(WriteFileAtomic(task_paths::Spec(spec.dir), SerializeShimConfig(cfg)));
   const int64_t t_spawn = NowMs();
   auto r = SpawnShim(spec.dir);
@@ -262,7 +262,7 @@ Result<TaskStatus> ShimRuntime::Status(const std::string& task_dir) {
       if (auto rec = ParseContainerRecord(*text); rec.ok()) s = std::move(rec->status);
     }
     s.name = c.name;
-    s.log_path = task_paths::Log(task_dir, c.name);
+    s.log_path = task_paths::Log(cfg.task, c.name);
     if (s.state != ContainerState::kExited && !ts.shim_alive && !starting) {
       // Nobody supervises the container any more: its exit code is unknowable. Report that
       // rather than a guess; Cleanup removes whatever is left of it.
@@ -308,8 +308,9 @@ Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
       if (rec.ok() && rec->deleted) continue;
     }
     // The shim died before deleting it: kill and delete whatever the runtime still knows.
-    auto r =
-        RunProcess({.argv = {runtime, "delete", "-f", ContainerId(cfg->task.task_id, c.name)}});
+    std::vector<std::string> argv = RuntimeCommand(runtime, cfg->runtime_root);
+    argv.insert(argv.end(), {"delete", "-f", ContainerId(cfg->task.task_id, c.name)});
+    auto r = RunProcess({.argv = std::move(argv)});
     if (!r.ok()) result = r.error();
   }
   if (auto r = RemoveTaskCgroup(cfg->cgroup_parent, cfg->task.task_id); !r.ok()) result = r;
@@ -320,6 +321,10 @@ Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
 Result<void> ShimRuntime::RemoveTaskDir(const std::string& task_dir) {
   if (ShimAlive(task_dir))
     return MakeError(ErrorCode::kFailedPrecondition, "{}: shim still running", task_dir);
+  // A log dir of its own (outside the task dir) goes too.
+  if (auto cfg = LoadShimConfig(task_dir); cfg.ok() && !cfg->task.log_dir.empty() &&
+                                           !cfg->task.log_dir.starts_with(task_dir + "/"))
+    GANTRY_TRY(RemoveTree(cfg->task.log_dir));
   return RemoveTree(task_dir);
 }
 
@@ -350,7 +355,8 @@ Result<ExecResult> ShimRuntime::Exec(const std::string& task_dir, const std::str
   if (::mkdir(exec_dir.c_str(), 0750) != 0 && errno != EEXIST)
     return ErrnoError("mkdir " + exec_dir, errno);
   const std::string pid_file = exec_dir + "/" + container + "-" + RandomHex(12) + ".pid";
-  auto r = RunContainerExec(runtime, ContainerId(task_id, container), argv, timeout, pid_file);
+  auto r = RunContainerExec(RuntimeCommand(runtime, cfg.runtime_root),
+                            ContainerId(task_id, container), argv, timeout, pid_file);
   ::unlink(pid_file.c_str());
   return r;
 }

@@ -24,9 +24,10 @@ std::string Bundle(const std::string& dir, const std::string& c) { return dir + 
 std::string PidFile(const std::string& dir, const std::string& c) {
   return dir + "/bundles/" + c + "/init.pid";
 }
-std::string Log(const std::string& dir, const std::string& c) {
-  return dir + "/logs/" + c + ".log";
+std::string LogDir(const TaskSpec& task) {
+  return task.log_dir.empty() ? task.dir + "/logs" : task.log_dir;
 }
+std::string Log(const TaskSpec& task, const std::string& c) { return LogDir(task) + "/" + c + ".log"; }
 std::string Status(const std::string& dir, const std::string& c) {
   return dir + "/status/" + c + ".json";
 }
@@ -36,6 +37,11 @@ std::string ShimDone(const std::string& dir) { return dir + "/shim.done"; }
 std::string StopRequested(const std::string& dir) { return dir + "/stop_requested"; }
 std::string Error(const std::string& dir) { return dir + "/error"; }
 }  // namespace task_paths
+
+std::vector<std::string> RuntimeCommand(const std::string& binary, const std::string& root) {
+  if (root.empty()) return {binary};
+  return {binary, "--root", root};
+}
 
 std::string ContainerId(const std::string& task_id, const std::string& container) {
   return "gantry-" + task_id + "-" + container;
@@ -118,6 +124,8 @@ std::string SerializeShimConfig(const ShimConfig& cfg) {
       {"memory_bytes", cfg.task.memory_bytes}, {"containers", std::move(containers)},
       {"runtime_binary", cfg.runtime_binary},  {"cgroup_parent", cfg.cgroup_parent},
   };
+  if (!cfg.task.log_dir.empty()) o["log_dir"] = cfg.task.log_dir;
+  if (!cfg.runtime_root.empty()) o["runtime_root"] = cfg.runtime_root;
   return json::serialize(o);
 }
 
@@ -133,6 +141,8 @@ Result<ShimConfig> ParseShimConfig(std::string_view text) {
   GANTRY_TRY(ReadInto(GetInt(o, "memory_bytes", "spec"), cfg.task.memory_bytes));
   GANTRY_TRY(ReadInto(GetString(o, "runtime_binary", "spec"), cfg.runtime_binary));
   GANTRY_TRY(ReadInto(GetString(o, "cgroup_parent", "spec"), cfg.cgroup_parent));
+  GANTRY_TRY(ReadInto(GetString(o, "log_dir", "spec"), cfg.task.log_dir));
+  GANTRY_TRY(ReadInto(GetString(o, "runtime_root", "spec"), cfg.runtime_root));
   GANTRY_ASSIGN_OR_RETURN(const json::array* arr, GetArray(o, "containers", "spec"));
   if (arr) {
     for (size_t i = 0; i < arr->size(); ++i) {

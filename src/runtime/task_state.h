@@ -17,7 +17,11 @@ struct ShimConfig {
   TaskSpec task;
   std::string runtime_binary;
   std::string cgroup_parent;
+  std::string runtime_root;  // "" = the runtime's default state dir
 };
+
+// argv prefix of every runtime invocation: the binary, and `--root <dir>` when one is set.
+std::vector<std::string> RuntimeCommand(const std::string& binary, const std::string& root);
 
 // Per-container record written by the shim (atomically) as status/<name>.json.
 struct ContainerRecord {
@@ -36,7 +40,8 @@ std::string Spec(const std::string& dir);
 std::string Bundles(const std::string& dir);
 std::string Bundle(const std::string& dir, const std::string& container);
 std::string PidFile(const std::string& dir, const std::string& container);
-std::string Log(const std::string& dir, const std::string& container);
+std::string LogDir(const TaskSpec& task);  // task.log_dir, or <dir>/logs
+std::string Log(const TaskSpec& task, const std::string& container);
 std::string Status(const std::string& dir, const std::string& container);
 std::string ShimPid(const std::string& dir);
 std::string ShimLog(const std::string& dir);

@@ -1,6 +1,9 @@
 #include "server/server.h"
 
+#include <linux/magic.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -59,6 +62,22 @@ std::string ShimBinary(const std::string& self) {
   return self;
 }
 
+// Transient state (task records, bundles, shim state, network records, the OCI runtime's state)
+// is lost on reboot together with the containers it describes, so it belongs on tmpfs, as /run
+// is on most hosts. It is also rewritten several times per launch: on a disk filesystem every
+// atomic rewrite allocates an inode and frees one, which ext4 without a journal makes slow (it
+// skips inodes freed in the last minutes, scanning past them on every allocation). So when dir
+// is not on tmpfs already, mount one there; it outlives the server like the containers do.
+Result<void> EnsureTmpfs(const std::string& dir) {
+  GANTRY_TRY(MakeDirs(dir));
+  struct statfs st {};
+  if (::statfs(dir.c_str(), &st) != 0) return ErrnoError("statfs " + dir, errno);
+  if (st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC) return Ok();
+  if (::mount("gantry", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=10%") != 0)
+    return ErrnoError("mount tmpfs on " + dir, errno);
+  return Ok();
+}
+
 int Fail(const std::string& msg) {
   std::fprintf(stderr, "gantry server: %s\n", msg.c_str());
   return 1;
@@ -70,6 +89,10 @@ int ServerMain(int argc, char** argv) {
   ServerOptions o;
   CLI::App app{"gantry server: the control plane and an agent for this machine"};
   app.add_option("--data-dir", o.data_dir, "state, images, logs and task directories")
+      ->capture_default_str();
+  app.add_option("--run-dir", o.run_dir,
+                 "transient state lost on reboot with the containers (a tmpfs is mounted here "
+                 "if it is not on one)")
       ->capture_default_str();
   app.add_option("--listen", o.listen, "HOST:PORT for the HTTP API (port 0 = any free port)")
       ->capture_default_str();
@@ -114,7 +137,7 @@ int ServerMain(int argc, char** argv) {
 
   if (cleanup_network) {
     network::NetworkOptions no;
-    no.state_dir = o.data_dir + "/network";
+    no.state_dir = o.run_dir + "/network";
     no.bridge = o.bridge;
     no.subnet = o.subnet;
     if (auto r = network::TaskNetworkManager::Uninstall(no); !r.ok())
@@ -124,6 +147,7 @@ int ServerMain(int argc, char** argv) {
     return 0;
   }
   if (auto r = MakeDirs(o.data_dir); !r.ok()) return Fail(r.error().message);
+  if (auto r = EnsureTmpfs(o.run_dir); !r.ok()) return Fail("run dir: " + r.error().message);
   auto store = store::OpenSqliteStore(o.data_dir + "/state.db");
   if (!store.ok()) return Fail(store.error().message);
   auto logs = store::OpenSqliteLogStore(o.data_dir + "/logs.db");
@@ -158,9 +182,10 @@ int ServerMain(int argc, char** argv) {
   runtime::ShimRuntimeOptions ro;
   ro.runtime_binary = o.runtime;
   ro.shim_binary = ShimBinary(SelfExe());
+  ro.runtime_root = o.run_dir + "/" + o.runtime.substr(o.runtime.rfind('/') + 1);
   auto runtime = runtime::MakeShimRuntime(ro);
   network::NetworkOptions no;
-  no.state_dir = o.data_dir + "/network";
+  no.state_dir = o.run_dir + "/network";
   no.bridge = o.bridge;
   no.subnet = o.subnet;
   no.warm_pool = o.warm_pool;
@@ -176,6 +201,7 @@ int ServerMain(int argc, char** argv) {
   agent::AgentOptions ao;
   ao.node_id = o.node_id;
   ao.state_dir = o.data_dir + "/agent";
+  ao.run_dir = o.run_dir + "/agent";
   agent::Agent agent(ao, cp, **images, *runtime, *network, clock);
 
   api::HttpServerOptions ho;
@@ -193,8 +219,8 @@ int ServerMain(int argc, char** argv) {
   std::string endpoint = "http://" + (*http)->Address();
   // The first stdout line is machine-readable for scripts and tests.
   std::printf("gantry server listening on %s\n", endpoint.c_str());
-  std::printf("  data dir: %s   runtime: %s   node: %s\n", o.data_dir.c_str(), o.runtime.c_str(),
-              o.node_id.c_str());
+  std::printf("  data dir: %s   run dir: %s   runtime: %s   node: %s\n", o.data_dir.c_str(),
+              o.run_dir.c_str(), o.runtime.c_str(), o.node_id.c_str());
   if (endpoint != kDefaultEndpoint) std::printf("  export GANTRY_ENDPOINT=%s\n", endpoint.c_str());
   if (*admin_key) {  // printed once, on the start that created it
     std::printf("  aws: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (also in %s, mode 0600)\n",

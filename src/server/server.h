@@ -8,6 +8,7 @@ namespace gantry::server {
 
 struct ServerOptions {
   std::string data_dir = "/var/lib/gantry";
+  std::string run_dir = "/run/gantry/state";  // transient per-task state (tmpfs)
   std::string listen = "127.0.0.1:7480";
   std::string region = "us-east-1";
   std::string account_id = "000000000000";

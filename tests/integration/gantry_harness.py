@@ -90,7 +90,8 @@ class Server:
         which the contract says is the listening line; GantryTestCase.start_server checks it."""
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [GANTRY_BIN, "server", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0"],
+                [GANTRY_BIN, "server", "--data-dir", self.data_dir, "--run-dir",
+                 run_dir(self.data_dir), "--listen", "127.0.0.1:0"],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
 
         def listening():
@@ -193,14 +194,29 @@ def task_id(task_or_arn):
 # Leftover detection: only for what this test created (its data dir, its task ids, its pids).
 
 
-def mounts_under(prefixes):
+def run_dir(data_dir):
+    """The test server's --run-dir: its transient state, on a tmpfs the server mounts there (the
+    harness unmounts it after the test; it is not a leftover, what lies beneath it would be)."""
+    return os.path.join(data_dir, "run")
+
+
+def mounts_under(prefixes, ignore=()):
     out = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             mnt = line.split()[4].replace("\\040", " ")
+            if mnt in ignore:
+                continue
             if any(mnt == p or mnt.startswith(p.rstrip("/") + "/") for p in prefixes):
                 out.append(mnt)
     return out
+
+
+def unmount_run_dir(data_dir):
+    d = run_dir(data_dir)
+    while mounts_under([d]) == [d]:  # only the tmpfs itself, nothing beneath it
+        if subprocess.run(["umount", d], capture_output=True, timeout=30).returncode != 0:
+            break
 
 
 def cgroup_dirs(ids):
@@ -221,12 +237,23 @@ def netns_files(ids):
     return [os.path.join(NETNS_DIR, t) for t in ids if os.path.lexists(os.path.join(NETNS_DIR, t))]
 
 
-def crun_containers(ids):
+def crun_roots(data_dir):
+    """crun state dirs a test's containers can be in: the server's --root and crun's default."""
+    return [os.path.join(run_dir(data_dir), "crun"), None]
+
+
+def crun_containers(ids, data_dir):
     if not shutil.which("crun"):
         return []
-    r = subprocess.run(["crun", "list", "-q"], capture_output=True, text=True, timeout=30)
-    names = r.stdout.split()
-    return [n for n in names if any(n.startswith(f"gantry-{t}-") for t in ids)]
+    out = []
+    for root in crun_roots(data_dir):
+        if root is not None and not os.path.isdir(root):
+            continue
+        cmd = ["crun"] + (["--root", root] if root else []) + ["list", "-q"]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        out += [(root, n) for n in r.stdout.split()
+                if any(n.startswith(f"gantry-{t}-") for t in ids)]
+    return out
 
 
 def shim_pids(data_dir):
@@ -258,10 +285,11 @@ def pid_alive(pid):
 def leftovers(data_dir, ids):
     found = {}
     checks = {
-        "mounts": lambda: mounts_under([data_dir] + [os.path.join(NETNS_DIR, t) for t in ids]),
+        "mounts": lambda: mounts_under([data_dir] + [os.path.join(NETNS_DIR, t) for t in ids],
+                                       ignore=(run_dir(data_dir),)),
         "netns": lambda: netns_files(ids),
         "cgroups": lambda: cgroup_dirs(ids),
-        "crun containers": lambda: crun_containers(ids),
+        "crun containers": lambda: [n for _, n in crun_containers(ids, data_dir)],
         "shim processes": lambda: shim_pids(data_dir),
     }
     for name, check in checks.items():
@@ -279,9 +307,11 @@ def force_cleanup(data_dir, ids):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
-    for name in crun_containers(ids):
-        subprocess.run(["crun", "delete", "-f", name], capture_output=True, timeout=30)
-    for mnt in sorted(mounts_under([data_dir] + [os.path.join(NETNS_DIR, t) for t in ids]),
+    for root, name in crun_containers(ids, data_dir):
+        subprocess.run(["crun"] + (["--root", root] if root else []) + ["delete", "-f", name],
+                       capture_output=True, timeout=30)
+    for mnt in sorted(mounts_under([data_dir] + [os.path.join(NETNS_DIR, t) for t in ids],
+                                   ignore=(run_dir(data_dir),)),
                       key=len, reverse=True):
         subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=30)
     for path in netns_files(ids):
@@ -461,6 +491,7 @@ class GantryTestCase(unittest.TestCase):
                 sys.stderr.write(f"\n===== gantry server logs ({self.id()}) =====\n"
                                  f"{self.server_logs()}\n")
         finally:
+            unmount_run_dir(self.data_dir)
             if not mounts_under([self.work_dir]):
                 shutil.rmtree(self.work_dir, ignore_errors=True)
         if problems:

@@ -10,7 +10,8 @@ import tempfile
 
 gantry = os.environ["GANTRY_BIN"]
 with tempfile.TemporaryDirectory(prefix="gantry-netclean-") as d:
-    r = subprocess.run([gantry, "server", "--cleanup-network", "--data-dir", d],
+    r = subprocess.run([gantry, "server", "--cleanup-network", "--data-dir", d, "--run-dir",
+                        os.path.join(d, "run")],
                        capture_output=True, text=True, timeout=120)
     print(r.stdout, r.stderr, end="")
     if r.returncode != 0:

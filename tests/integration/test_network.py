@@ -6,7 +6,7 @@ import os
 import subprocess
 import urllib.request
 
-from gantry_harness import GantryTestCase, main, task_id, wait_for
+from gantry_harness import GantryTestCase, main, run_dir, task_id, wait_for
 
 HTTPD = "mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www"
 
@@ -114,7 +114,7 @@ class NetworkTest(GantryTestCase):
             return None
 
     def _assert_network_released(self, ids, ips):
-        net = os.path.join(self.data_dir, "network")
+        net = os.path.join(run_dir(self.data_dir), "network")
         for t in ids:
             self.assertFalse(os.path.exists(f"/run/gantry/netns/{t}"), t)
             self.assertFalse(os.path.exists(os.path.join(net, "tasks", t + ".json")), t)

@@ -9,7 +9,8 @@ import json
 import os
 import subprocess
 
-from gantry_harness import GantryTestCase, main, pid_alive, shim_pids, task_id, wait_for
+from gantry_harness import (GantryTestCase, main, pid_alive, run_dir, shim_pids, task_id,
+                            wait_for)
 
 
 def gated(*steps):
@@ -27,13 +28,13 @@ def gated(*steps):
 class RecoveryTest(GantryTestCase):
 
     def _container_state(self, tid):
-        r = subprocess.run(["crun", "state", f"gantry-{tid}-main"], capture_output=True, text=True,
-                           timeout=30)
+        r = subprocess.run(["crun", "--root", os.path.join(run_dir(self.data_dir), "crun"), "state",
+                            f"gantry-{tid}-main"], capture_output=True, text=True, timeout=30)
         return json.loads(r.stdout)["status"] if r.returncode == 0 else None
 
     def _raw_log(self, tid):
         try:
-            with open(os.path.join(self.data_dir, "agent", "tasks", tid, "logs", "main.log")) as f:
+            with open(os.path.join(self.data_dir, "agent", "logs", tid, "main.log")) as f:
                 return f.read()
         except OSError:
             return ""

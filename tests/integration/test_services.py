@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from gantry_harness import GantryTestCase, main, task_id, wait_for
+from gantry_harness import GantryTestCase, main, run_dir, task_id, wait_for
 
 SLEEPER = {"name": "main", "image": "busybox:latest", "command": ["sleep", "3600"],
            "essential": True, "stopTimeout": 1}
@@ -80,8 +80,8 @@ class ServicesTest(GantryTestCase):
         return [e["message"] for e in self.ok(self.api.get(f"/v1/services/{name}/events"), 200)["events"]]
 
     def init_pid(self, tid):
-        r = subprocess.run(["crun", "state", f"gantry-{tid}-main"], capture_output=True, text=True,
-                           timeout=10)
+        r = subprocess.run(["crun", "--root", os.path.join(run_dir(self.data_dir), "crun"), "state",
+                            f"gantry-{tid}-main"], capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)["pid"]
 
