@@ -124,12 +124,25 @@ Result<void> AddDefaultRoute(nl_sock* sk, int ifindex, uint32_t gateway) {
   return Ok();
 }
 
+// The task subnet is IPv4 only. Interfaces created after this in the calling thread's namespace
+// (and the named host-side one) get no IPv6: no link-local address, duplicate address detection or
+// multicast listener reports, which otherwise cost kernel work on every veth. Loopback keeps ::1.
+// Best effort: a kernel without IPv6 has no such files.
+void DisableIpv6(const std::string& ifname) {
+  const std::string path = "/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)!::write(fd, "1", 1);
+  ::close(fd);
+}
+
 // Runs in a thread that has joined the task's namespace: creates the pair there with the outer end
 // placed straight into the host namespace, then configures the inner end. `created` tells the
 // caller whether there is a pair to remove if something fails.
 Result<void> ConfigureInside(const VethSpec& spec, int target_ns, int host_ns, bool& created) {
   if (::setns(target_ns, CLONE_NEWNET) != 0)
     return ErrnoError("setns " + spec.netns_path, errno);
+  DisableIpv6("default");  // for eth0 (and the outer end while it is created here)
   GANTRY_ASSIGN_OR_RETURN(Sock sk, Connect());
   Link veth(rtnl_link_veth_alloc());
   if (!veth) return MakeError(ErrorCode::kInternal, "netlink: out of memory");
@@ -198,6 +211,7 @@ Result<void> AttachVeth(const VethSpec& spec) {
 
   auto sk = Connect();
   if (!sk.ok()) return fail(sk.error());
+  DisableIpv6(spec.host_ifname);  // before it goes up: no IPv6 work on the host side either
   if (auto up = SetUp(sk->get(), spec.host_ifname, bridge_index); !up.ok())
     return fail(up.error());
   // So a task can reach itself through its own host port (portmap DNAT back out of the same port).
