@@ -19,6 +19,7 @@
 
 #include "common/fd.h"
 #include "common/file_util.h"
+#include "network/veth.h"
 
 namespace gantry::network {
 
@@ -90,8 +91,11 @@ Result<std::string> CreateNetns(const std::string& name) {
   }
   f.Reset();
   Result<void> r = Ok();
-  std::thread t([&] { r = MakeNamespaceAt(path); });
-  t.join();
+  {
+    std::lock_guard rtnl(RtnlMutex());  // see veth.h
+    std::thread t([&] { r = MakeNamespaceAt(path); });
+    t.join();
+  }
   if (!r.ok()) {
     ::umount2(path.c_str(), MNT_DETACH);
     ::unlink(path.c_str());

@@ -23,6 +23,9 @@
 
 namespace gantry::network {
 
+// DeleteLink for a caller that holds RtnlMutex().
+Result<void> DeleteLinkLocked(const std::string& ifname);
+
 namespace {
 
 struct SockFree {
@@ -169,12 +172,18 @@ Result<void> ConfigureInside(const VethSpec& spec, int target_ns, int host_ns, b
 
 }  // namespace
 
+std::mutex& RtnlMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
 std::string MacForIp(uint32_t ip) {
   return fmt::format("0a:58:{:02x}:{:02x}:{:02x}:{:02x}", (ip >> 24) & 0xff, (ip >> 16) & 0xff,
                      (ip >> 8) & 0xff, ip & 0xff);
 }
 
 Result<void> EnsureBridge(const std::string& bridge, const Ipv4Net& subnet) {
+  std::lock_guard rtnl(RtnlMutex());
   GANTRY_ASSIGN_OR_RETURN(Sock sk, Connect());
   if (::if_nametoindex(bridge.c_str()) == 0) {
     int e = rtnl_link_bridge_add(sk.get(), bridge.c_str());
@@ -198,13 +207,14 @@ Result<void> AttachVeth(const VethSpec& spec) {
   Fd target_ns(::open(spec.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!target_ns.valid()) return ErrnoError("open " + spec.netns_path, errno);
 
+  std::lock_guard rtnl(RtnlMutex());
   bool created = false;
   Result<void> inner = Ok();
   // setns changes only this helper thread, which ends right after.
   std::thread t([&] { inner = ConfigureInside(spec, target_ns.get(), host_ns.get(), created); });
   t.join();
   auto fail = [&](Error e) -> Result<void> {
-    if (created) (void)DeleteLink(spec.host_ifname);
+    if (created) (void)DeleteLinkLocked(spec.host_ifname);
     return e;
   };
   if (!inner.ok()) return fail(inner.error());
@@ -223,6 +233,11 @@ Result<void> AttachVeth(const VethSpec& spec) {
 
 Result<void> DeleteLink(const std::string& ifname) {
   if (ifname.empty() || ::if_nametoindex(ifname.c_str()) == 0) return Ok();
+  std::lock_guard rtnl(RtnlMutex());
+  return DeleteLinkLocked(ifname);
+}
+
+Result<void> DeleteLinkLocked(const std::string& ifname) {
   GANTRY_ASSIGN_OR_RETURN(Sock sk, Connect());
   Link l(rtnl_link_alloc());
   if (!l) return MakeError(ErrorCode::kInternal, "netlink: out of memory");

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ Result<void> DeleteLink(const std::string& ifname);
 
 // Names of the bridge's ports (from /sys/class/net/<bridge>/brif); empty if no such bridge.
 std::vector<std::string> BridgePorts(const std::string& bridge);
+
+// Held around the calls here and namespace creation: they all take the kernel's RTNL lock, and
+// threads contending for it spin on the CPU while its holder runs; waiting here sleeps instead.
+std::mutex& RtnlMutex();
 
 // "0a:58:" followed by the four bytes of ip: stable per address, so a reused IP keeps its MAC and
 // peers' ARP caches stay right.

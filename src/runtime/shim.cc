@@ -490,14 +490,8 @@ void Shim::Loop() {
 }  // namespace
 
 int ShimMain(const std::string& task_dir) {
-  // Detach from whoever spawned us: the parent exits at once (the agent reaps it), the child
-  // carries on as an orphan in its own session, so killing the agent leaves the task running.
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    std::perror("shim: fork");
-    return 1;
-  }
-  if (pid > 0) return 0;
+  // Spawned in a session of its own; the agent that spawned it reaps it when it exits, and if the
+  // agent dies first the shim is reparented and carries on, so the task keeps running.
   Shim shim(task_dir);
   int rc = shim.Run();
   std::fflush(stderr);

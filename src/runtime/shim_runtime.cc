@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -94,9 +95,24 @@ class ShimRuntime final : public Runtime {
  private:
   Result<void> Validate(const TaskSpec& spec) const;
   Result<void> SpawnShim(const std::string& dir);
+  // The shims this process spawned are its children until they exit: reaps the one of dir if it
+  // has exited (a zombie already counts as dead; this just frees it).
+  void ReapShim(const std::string& dir);
 
   ShimRuntimeOptions opts_;
+  std::mutex reap_mu_;
+  std::set<pid_t> children_;  // spawned shims not reaped yet (pids cannot be reused meanwhile)
 };
+
+void ShimRuntime::ReapShim(const std::string& dir) {
+  auto id = ReadShimIdentity(dir);
+  if (!id.ok()) return;
+  std::lock_guard lock(reap_mu_);
+  if (!children_.count(id->pid)) return;
+  int st = 0;
+  pid_t r = ::waitpid(id->pid, &st, WNOHANG);
+  if (r == id->pid || (r < 0 && errno == ECHILD)) children_.erase(id->pid);
+}
 
 Result<void> ShimRuntime::Validate(const TaskSpec& spec) const {
   if (!ValidName(spec.task_id))
@@ -192,8 +208,9 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   envp.push_back(nullptr);
 
   // posix_spawn (vfork-fast even from a large agent): new session, clean signal state, only
-  // stdio and the readiness pipe inherited. The shim forks once more and its parent exits, so
-  // the shim is nobody's child here and survives the agent.
+  // stdio and the readiness pipe inherited. The shim stays this process's child (ReapShim frees it
+  // after it exits; no second fork on the launch path); if the agent dies it is reparented, and
+  // its own session keeps it out of signals meant for the agent's process group.
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, devnull.get(), 0);
@@ -216,9 +233,16 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return ErrnoError("spawn shim " + opts_.shim_binary, rc);
   ready_w.Reset();
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  {
+    std::lock_guard lock(reap_mu_);
+    children_.insert(pid);
   }
+  // A shim that fails before recording its pid is reaped here, as ReapShim cannot find it.
+  auto reap_if_gone = [&] {
+    std::lock_guard lock(reap_mu_);
+    int st = 0;
+    if (::waitpid(pid, &st, WNOHANG) == pid) children_.erase(pid);
+  };
 
   std::string msg;
   const auto deadline =
@@ -242,6 +266,7 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
     msg.append(buf, static_cast<size_t>(r));
   }
   if (msg == "ok") return Ok();
+  reap_if_gone();
   if (msg.starts_with("error: "))
     return MakeError(ErrorCode::kFailedPrecondition, "{}", msg.substr(7));
   return MakeError(ErrorCode::kInternal, "{}: shim exited before reporting readiness (see {})", dir,
@@ -249,6 +274,7 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
 }
 
 Result<TaskStatus> ShimRuntime::Status(const std::string& task_dir) {
+  ReapShim(task_dir);
   GANTRY_ASSIGN_OR_RETURN(ShimConfig cfg, LoadShimConfig(task_dir));
   TaskStatus ts;
   ts.shim_alive = ShimAlive(task_dir);
@@ -290,6 +316,7 @@ Result<void> ShimRuntime::Stop(const std::string& task_dir) {
 }
 
 Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
+  ReapShim(task_dir);
   auto cfg = LoadShimConfig(task_dir);
   if (!cfg.ok()) {
     if (cfg.error().code == ErrorCode::kNotFound) return Ok();
@@ -319,6 +346,7 @@ Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
 }
 
 Result<void> ShimRuntime::RemoveTaskDir(const std::string& task_dir) {
+  ReapShim(task_dir);
   if (ShimAlive(task_dir))
     return MakeError(ErrorCode::kFailedPrecondition, "{}: shim still running", task_dir);
   // A log dir of its own (outside the task dir) goes too.
