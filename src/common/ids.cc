@@ -1,7 +1,9 @@
 #include "common/ids.h"
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <vector>
 
 namespace gantry {
@@ -9,7 +11,13 @@ namespace gantry {
 std::string RandomHex(size_t n_chars) {
   static const char kHex[] = "0123456789abcdef";
   std::vector<unsigned char> buf((n_chars + 1) / 2);
-  RAND_bytes(buf.data(), static_cast<int>(buf.size()));
+  // The kernel's CSPRNG (getrandom blocks only before it is seeded at boot).
+  for (size_t got = 0; got < buf.size();) {
+    ssize_t n = ::getrandom(buf.data() + got, buf.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) std::abort();  // no randomness on a Linux >= 3.17 kernel cannot happen
+    got += static_cast<size_t>(n);
+  }
   std::string out;
   out.reserve(n_chars);
   for (unsigned char b : buf) {
