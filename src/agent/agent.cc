@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstring>
 #include <spdlog/spdlog.h>
 
 #include "agent/container_config.h"
@@ -37,6 +39,7 @@ struct Agent::LocalTask {
   std::map<std::string, int64_t> log_offsets;
   std::set<std::string> exit_reported;
   std::chrono::steady_clock::time_point next_poll{};
+  std::vector<int> watches;  // inotify watch descriptors (guarded by Agent::mu_)
   bool health_watched = false;
   std::map<std::string, ContainerHealthInput> health;  // per container
   std::chrono::steady_clock::time_point assigned{};  // when the assignment was seen (timing)
@@ -61,7 +64,59 @@ Agent::Agent(AgentOptions opts, ControlPlane& cp, image::ImageStore& images,
       clock_(clock),
       health_(std::make_unique<HealthChecker>(runtime, clock, 2)) {}
 
-Agent::~Agent() { Stop(); }
+Agent::~Agent() {
+  Stop();
+  if (inotify_fd_ >= 0) ::close(inotify_fd_);
+}
+
+void Agent::WatchTaskFiles(LocalTask& lt) {
+  if (inotify_fd_ < 0) return;
+  const uint32_t files = IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR;
+  std::vector<int> wds;
+  for (const auto& [dir, mask] : {std::pair{TaskDir(lt.id), files},
+                                  std::pair{TaskDir(lt.id) + "/status", files},
+                                  std::pair{LogDir(lt.id), uint32_t{IN_MODIFY | IN_ONLYDIR}}}) {
+    int wd = ::inotify_add_watch(inotify_fd_, dir.c_str(), mask);
+    if (wd >= 0) wds.push_back(wd);
+  }
+  std::lock_guard lock(mu_);
+  for (int wd : wds) {
+    watch_owner_[wd] = lt.id;
+    lt.watches.push_back(wd);
+  }
+  lt.next_poll = {};  // once right away: what happened before the watches existed
+}
+
+void Agent::UnwatchTaskFiles(LocalTask& lt) {
+  std::lock_guard lock(mu_);
+  for (int wd : lt.watches) {
+    if (inotify_fd_ >= 0) (void)::inotify_rm_watch(inotify_fd_, wd);
+    watch_owner_.erase(wd);
+  }
+  lt.watches.clear();
+}
+
+void Agent::DrainFileEvents() {
+  if (inotify_fd_ < 0) return;
+  alignas(inotify_event) char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
+    if (n <= 0) return;  // EAGAIN: drained
+    std::lock_guard lock(mu_);
+    for (char* p = buf; p < buf + n;) {
+      auto* ev = reinterpret_cast<inotify_event*>(p);
+      p += sizeof(inotify_event) + ev->len;
+      if (ev->mask & IN_Q_OVERFLOW) {
+        for (auto& [id, lt] : tasks_) lt->next_poll = {};
+        continue;
+      }
+      auto it = watch_owner_.find(ev->wd);
+      if (it == watch_owner_.end()) continue;
+      if (auto t = tasks_.find(it->second); t != tasks_.end()) t->second->next_poll = {};
+      if (ev->mask & IN_IGNORED) watch_owner_.erase(it);  // its dir is gone
+    }
+  }
+}
 
 namespace {
 
@@ -107,6 +162,12 @@ Result<void> Agent::Start() {
   GANTRY_TRY(MakeDirs(opts_.state_dir + "/logs"));
   SpreadSubdirs(opts_.state_dir + "/rootfs");
   SpreadSubdirs(opts_.state_dir + "/logs");
+  if (inotify_fd_ < 0) {
+    inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotify_fd_ < 0)
+      spdlog::warn("agent: inotify unavailable ({}); polling every task every {} ms",
+                   std::strerror(errno), opts_.poll.count());
+  }
   model::Node node;
   node.id = opts_.node_id;
   char host[256] = {0};
@@ -222,6 +283,7 @@ void Agent::AdoptFromDisk() {
     if (phase == static_cast<int>(LocalTask::Phase::kRunning) ||
         (phase == static_cast<int>(LocalTask::Phase::kLaunching) && alive)) {
       lt->phase = LocalTask::Phase::kRunning;
+      WatchTaskFiles(*lt);
       spdlog::info("agent: re-adopted task {} (shim {})", lt->id, alive ? "alive" : "gone");
     } else {
       lt->phase = LocalTask::Phase::kTearingDown;
@@ -250,6 +312,7 @@ void Agent::Loop() {
     }
     since = batch->revision;
     for (const auto& t : batch->tasks) OnAssignment(t);
+    DrainFileEvents();
 
     // Poll running tasks (bounded frequency per task).
     auto now = std::chrono::steady_clock::now();
@@ -258,7 +321,7 @@ void Agent::Loop() {
       std::lock_guard lock(mu_);
       for (auto& [id, lt] : tasks_) {
         if (lt->busy || lt->phase != LocalTask::Phase::kRunning || now < lt->next_poll) continue;
-        lt->next_poll = now + opts_.poll;
+        lt->next_poll = now + (lt->watches.empty() ? opts_.poll : opts_.idle_poll);
         due.push_back(lt);
       }
     }
@@ -429,6 +492,7 @@ void Agent::Launch(const std::string& id) {
     if (lt.task.desired_status == "STOPPED" && !lt.stop_sent) stop_now = lt.stop_sent = true;
   }
   (void)SaveRecord(lt);
+  WatchTaskFiles(lt);
   WatchHealth(lt, *td, clock_.NowMs());
   services::TaskReport rep;
   rep.task_id = id;
@@ -549,6 +613,7 @@ void Agent::Teardown(const std::string& id) {
   LocalTask& lt = *ltp;
   std::string dir = TaskDir(id);
   health_->Forget(id);
+  UnwatchTaskFiles(lt);
   auto status = runtime_.Status(dir);
   if (status.ok()) {
     if (status->shim_alive && !status->finished) (void)runtime_.Stop(dir);

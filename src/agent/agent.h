@@ -49,7 +49,11 @@ struct AgentOptions {
   // "" = state_dir.
   std::string run_dir;
   int workers = 16;       // parallel launches/teardowns
-  std::chrono::milliseconds poll{100};
+  std::chrono::milliseconds poll{100};  // loop wake-up; a task with file events is polled then
+  // A running task's status and logs are read when its shim writes a status file or a container
+  // writes a log line (inotify), and at least this often anyway (a shim killed outright writes
+  // nothing). Without inotify every running task is polled every `poll`.
+  std::chrono::milliseconds idle_poll{2000};
 };
 
 class Agent {
@@ -103,6 +107,13 @@ class Agent {
   std::deque<std::function<void()>> queue_;
 
   std::unique_ptr<HealthChecker> health_;
+
+  // inotify on the running tasks' status and log dirs: which task a watch belongs to (mu_).
+  void WatchTaskFiles(LocalTask& lt);
+  void UnwatchTaskFiles(LocalTask& lt);
+  void DrainFileEvents();
+  int inotify_fd_ = -1;
+  std::map<int, std::string> watch_owner_;
 
   std::atomic<bool> stop_{false};
   std::thread loop_;
