@@ -86,14 +86,16 @@ Result<void> AddAddress(nl_sock* sk, int ifindex, uint32_t ip, int prefix,
   return Ok();
 }
 
-// Sets the link up, and when master > 0 makes it a port of that bridge, in one request.
+// Sets the link up, and when master > 0 makes it a port of that bridge, in one request (the link
+// is named by index: no round trip to fetch it first). `name` is looked up in the calling
+// thread's namespace, which must be the socket's.
 Result<void> SetUp(nl_sock* sk, const std::string& name, int master) {
-  rtnl_link* raw = nullptr;
-  if (int e = rtnl_link_get_kernel(sk, 0, name.c_str(), &raw); e < 0)
-    return NlError("netlink: find link " + name, e);
-  Link orig(raw);
+  const int index = static_cast<int>(::if_nametoindex(name.c_str()));
+  if (index == 0) return ErrnoError("netlink: find link " + name, errno);
+  Link orig(rtnl_link_alloc());
   Link change(rtnl_link_alloc());
-  if (!change) return MakeError(ErrorCode::kInternal, "netlink: out of memory");
+  if (!orig || !change) return MakeError(ErrorCode::kInternal, "netlink: out of memory");
+  rtnl_link_set_ifindex(orig.get(), index);
   rtnl_link_set_flags(change.get(), IFF_UP);
   if (master > 0) rtnl_link_set_master(change.get(), master);
   if (int e = rtnl_link_change(sk, orig.get(), change.get(), 0); e < 0)
@@ -155,6 +157,7 @@ Result<void> ConfigureInside(const VethSpec& spec, int target_ns, int host_ns, b
     return NlError("netlink: mac " + spec.mac, e);
   NlAddr mac(mac_raw);
   rtnl_link_set_addr(veth.get(), mac.get());
+  rtnl_link_set_flags(veth.get(), IFF_UP);  // eth0 comes up as it is created (the peer stays down)
   {
     Link peer(rtnl_link_veth_get_peer(veth.get()));
     rtnl_link_set_name(peer.get(), spec.host_ifname.c_str());
@@ -163,7 +166,6 @@ Result<void> ConfigureInside(const VethSpec& spec, int target_ns, int host_ns, b
   if (int e = rtnl_link_add(sk.get(), veth.get(), NLM_F_CREATE | NLM_F_EXCL); e < 0)
     return NlError("netlink: create veth " + spec.host_ifname, e);
   created = true;
-  GANTRY_TRY(SetUp(sk.get(), spec.ifname, 0));
   const int index = static_cast<int>(::if_nametoindex(spec.ifname.c_str()));
   if (index == 0) return ErrnoError("if_nametoindex " + spec.ifname, errno);
   GANTRY_TRY(AddAddress(sk.get(), index, spec.ip, spec.prefix, "netlink: task address"));
