@@ -26,6 +26,7 @@
 #include "network/ipv4_net.h"
 #include "network/netns.h"
 #include "network/port_mappings.h"
+#include "network/veth.h"
 
 namespace gantry::network {
 namespace {
@@ -75,6 +76,19 @@ Result<ProcessResult> Wget(const std::string& netns, const std::string& url) {
   po.argv.push_back(url);
   po.env = std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};  // no proxies
   return RunProcess(po);
+}
+
+// A /proc/sys file as seen from inside a namespace ("" = the host's), trimmed; "" if unreadable.
+std::string SysctlIn(const std::string& netns, const std::string& path) {
+  ProcessOptions po;
+  if (!netns.empty()) po.argv = {"nsenter", "--net=" + netns};
+  po.argv.emplace_back("cat");
+  po.argv.push_back(path);
+  auto r = RunProcess(po);
+  if (!r.ok() || r->exit_code != 0) return "";
+  std::string s = r->out;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
 }
 
 // busybox httpd -f in a namespace, serving one file; killed and reaped on destruction.
@@ -220,8 +234,17 @@ TEST_F(TaskNetworkManagerTest, TwoTasksGetDistinctIpsAndReachEachOtherAndTheHost
   EXPECT_EQ(a->netns_path, std::string(kNetnsDir) + "/" + a_id);
   EXPECT_EQ(a->mode, "awsvpc");
   EXPECT_EQ(b->mode, "awsvpc");
-  EXPECT_EQ(a->mac.size(), 17u);
+  EXPECT_EQ(a->mac, MacForIp(*ParseIpv4(a->ipv4)));  // 0a:58:<ip>: stable per address
   EXPECT_EQ(a->hostname, "task-a");
+  // IPv4-only subnet: no IPv6 on either end of the veth, loopback keeps ::1.
+  EXPECT_EQ(SysctlIn(a->netns_path, "/proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "1");
+  EXPECT_EQ(SysctlIn(a->netns_path, "/proc/sys/net/ipv6/conf/lo/disable_ipv6"), "0");
+  for (const auto& port : BridgePorts())
+    EXPECT_EQ(SysctlIn("", "/proc/sys/net/ipv6/conf/" + port + "/disable_ipv6"), "1") << port;
+  // One manager per state dir: a second one would collect the first one's attachments.
+  auto second = TaskNetworkManager::Open(opts_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kFailedPrecondition) << second.error().message;
   EXPECT_EQ(
       b->hostname, "ip-" + [&] {
         std::string s = b->ipv4;

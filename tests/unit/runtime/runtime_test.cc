@@ -16,6 +16,7 @@
 #include "agent/health_checker.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/process.h"
 #include "network/netns.h"
 #include "runtime/task_state.h"
 #include "test_env.h"
@@ -444,6 +445,36 @@ TEST_P(CrunTest, KilledShimIsReportedHonestly) {
   EXPECT_FALSE(st->containers[0].exit_code.has_value());
   EXPECT_NE(st->containers[0].reason.find("shim exited unexpectedly"), std::string::npos);
   Finish(t);  // Cleanup must kill and delete the orphaned container
+}
+
+// The agent keeps task dirs on tmpfs but logs on disk, and gives the runtime a state dir of its
+// own: both are honoured, and both are gone after RemoveTaskDir / delete.
+TEST_P(CrunTest, LogDirAndRuntimeRootWhereConfigured) {
+  const std::string base = testing::ScratchDir() + "/elsewhere-" + RandomHex(8);
+  const std::string root = base + "/crun-root";
+  rt_ = MakeShimRuntime({.runtime_binary = GetParam(),
+                         .shim_binary = testing::ShimBinary(),
+                         .runtime_root = root});
+  auto t = MakeTask({{"sh", "-c", "echo logged; exec sleep 1000"}});
+  t.log_dir = base + "/logs/" + t.task_id;
+  ASSERT_TRUE(rt_->Start(t).ok());
+  auto st = WaitRunning(*rt_, t.dir);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->containers[0].log_path, t.log_dir + "/main.log");
+  EXPECT_FALSE(PathExists(t.dir + "/logs"));
+  const std::string state = root + "/gantry-" + t.task_id + "-main";
+  EXPECT_TRUE(PathExists(state)) << "crun state not under --root " << root;
+  auto list = RunProcess({.argv = {GetParam(), "list", "-q"}});  // the default root
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->out.find("gantry-" + t.task_id), std::string::npos);
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());
+  auto done = WaitFinished(*rt_, t.dir, 20s);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_NE(ReadAll(t.log_dir + "/main.log").find(" stdout logged\n"), std::string::npos);
+  Finish(t);
+  EXPECT_FALSE(PathExists(t.log_dir));
+  EXPECT_FALSE(PathExists(state));
+  (void)RemoveTree(base);
 }
 
 TEST_P(CrunTest, TaskCgroupLimits) {
