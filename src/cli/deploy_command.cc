@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/api_objects.h"
 #include "cli/commands.h"
 #include "cli/duration.h"
 #include "cli/interrupt.h"
@@ -24,25 +25,6 @@ namespace {
 
 constexpr const char* kDefaultWaitTimeout = "10m";
 constexpr auto kPollInterval = std::chrono::milliseconds(500);
-
-Result<json::object> GetService(ApiClient& api, const std::string& name) {
-  GANTRY_ASSIGN_OR_RETURN(json::value reply, api.Get(ServicePath(name)));
-  return ServiceFromReply(reply);
-}
-
-Result<json::object> TaskDefinitionFromReply(const json::value& reply) {
-  if (reply.is_object())
-    if (const auto* td = reply.as_object().if_contains("taskDefinition"); td && td->is_object())
-      return td->as_object();
-  return MakeError(ErrorCode::kInternal, "unexpected reply: no \"taskDefinition\" object");
-}
-
-std::string RevisionRef(const json::object& td) {
-  std::string family = StringField(td, "family");
-  auto rev = NumberField(td, "revision");
-  if (family.empty() || !rev) return FamilyRevision(StringField(td, "taskDefinitionArn"));
-  return fmt::format("{}:{}", family, static_cast<int64_t>(*rev));
-}
 
 std::set<std::string> EventIds(const json::object& service) {
   std::set<std::string> seen;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "cli/api_objects.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/log_stream.h"
@@ -29,34 +30,12 @@ constexpr int kWaitPollSeconds = 2;
 constexpr int kMaxEmptyPagesAfterStop = 3;
 constexpr auto kMinPollInterval = std::chrono::milliseconds(250);
 
-Result<json::object> TaskDefinitionFromReply(const json::value& reply) {
-  if (reply.is_object())
-    if (const auto* td = reply.as_object().if_contains("taskDefinition"); td && td->is_object())
-      return td->as_object();
-  return MakeError(ErrorCode::kInternal, "unexpected reply: no \"taskDefinition\" object");
-}
-
-std::string RevisionRef(const json::object& td) {
-  std::string family = StringField(td, "family");
-  auto rev = NumberField(td, "revision");
-  if (family.empty() || !rev) return FamilyRevision(StringField(td, "taskDefinitionArn"));
-  return fmt::format("{}:{}", family, static_cast<int64_t>(*rev));
-}
-
 // "family:rev" of a task definition that runs spec.image, registering one if needed.
-Result<std::string> FindOrRegisterTaskDefinition(ApiClient& api, const RunSpec& spec) {
-  std::string family = RunFamilyFor(spec.image);
-  auto latest = api.Get("/v1/task-definitions/" + EncodePathSegment(family));
-  if (latest.ok()) {
-    GANTRY_ASSIGN_OR_RETURN(json::object td, TaskDefinitionFromReply(*latest));
-    if (TaskDefinitionFits(td, spec)) return RevisionRef(td);
-  } else if (latest.error().code != ErrorCode::kNotFound) {
-    return std::move(latest).error();
-  }
-  GANTRY_ASSIGN_OR_RETURN(json::value reply,
-                          api.Post("/v1/task-definitions", RegisterTaskDefinitionBody(spec)));
-  GANTRY_ASSIGN_OR_RETURN(json::object td, TaskDefinitionFromReply(reply));
-  return RevisionRef(td);
+Result<std::string> FindOrRegisterRunTaskDefinition(ApiClient& api, const RunSpec& spec) {
+  return FindOrRegisterTaskDefinition(
+      api, RunFamilyFor(spec.image),
+      [&spec](const json::object& td) { return TaskDefinitionFits(td, spec); },
+      RegisterTaskDefinitionBody(spec));
 }
 
 Result<json::object> GetTask(ApiClient& api, const std::string& id) {
@@ -140,7 +119,7 @@ Result<int> RunCommand(CliContext& ctx, RunOptions options) {
     if (kv) spec.environment.push_back(std::move(*kv));
   }
 
-  GANTRY_ASSIGN_OR_RETURN(std::string task_definition, FindOrRegisterTaskDefinition(ctx.api, spec));
+  GANTRY_ASSIGN_OR_RETURN(std::string task_definition, FindOrRegisterRunTaskDefinition(ctx.api, spec));
   GANTRY_ASSIGN_OR_RETURN(json::value reply,
                           ctx.api.Post("/v1/tasks", RunTaskBody(spec, task_definition)));
   const json::object* reply_obj = reply.if_object();

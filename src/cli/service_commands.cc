@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/api_objects.h"
 #include "cli/commands.h"
 #include "cli/service_spec.h"
 #include "cli/table.h"
@@ -23,40 +24,13 @@ namespace {
 constexpr int kMaxEvents = 100;
 constexpr auto kEventsPollInterval = std::chrono::seconds(1);
 
-Result<json::object> TaskDefinitionFromReply(const json::value& reply) {
-  if (reply.is_object())
-    if (const auto* td = reply.as_object().if_contains("taskDefinition"); td && td->is_object())
-      return td->as_object();
-  return MakeError(ErrorCode::kInternal, "unexpected reply: no \"taskDefinition\" object");
-}
-
-std::string RevisionRef(const json::object& td) {
-  std::string family = StringField(td, "family");
-  auto rev = NumberField(td, "revision");
-  if (family.empty() || !rev) return FamilyRevision(StringField(td, "taskDefinitionArn"));
-  return fmt::format("{}:{}", family, static_cast<int64_t>(*rev));
-}
-
 // "family:rev" of the service's own family (named after the service) running spec, reusing the
 // latest revision when it is exactly that, else registering a new one.
 Result<std::string> FindOrRegisterServiceTaskDefinition(ApiClient& api, const std::string& family,
                                                         const RunSpec& spec) {
-  auto latest = api.Get("/v1/task-definitions/" + EncodePathSegment(family));
-  if (latest.ok()) {
-    GANTRY_ASSIGN_OR_RETURN(json::object td, TaskDefinitionFromReply(*latest));
-    if (ServiceTaskDefinitionFits(td, spec)) return RevisionRef(td);
-  } else if (latest.error().code != ErrorCode::kNotFound) {
-    return std::move(latest).error();
-  }
-  GANTRY_ASSIGN_OR_RETURN(
-      json::value reply, api.Post("/v1/task-definitions", ServiceTaskDefinitionBody(family, spec)));
-  GANTRY_ASSIGN_OR_RETURN(json::object td, TaskDefinitionFromReply(reply));
-  return RevisionRef(td);
-}
-
-Result<json::object> GetService(ApiClient& api, const std::string& name) {
-  GANTRY_ASSIGN_OR_RETURN(json::value reply, api.Get(ServicePath(name)));
-  return ServiceFromReply(reply);
+  return FindOrRegisterTaskDefinition(
+      api, family, [&spec](const json::object& td) { return ServiceTaskDefinitionFits(td, spec); },
+      ServiceTaskDefinitionBody(family, spec));
 }
 
 std::string PrimaryId(const json::object& service) {
