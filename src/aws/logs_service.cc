@@ -113,6 +113,7 @@ LogsService::LogsService(store::LogStore& logs, const Clock& clock, model::Accou
           {"PutRetentionPolicy", &LogsService::PutRetentionPolicy},
           {"DeleteRetentionPolicy", &LogsService::DeleteRetentionPolicy},
           {"CreateLogStream", &LogsService::CreateLogStream},
+          {"DeleteLogStream", &LogsService::DeleteLogStream},
           {"DescribeLogStreams", &LogsService::DescribeLogStreams},
           {"PutLogEvents", &LogsService::PutLogEvents},
           {"GetLogEvents", &LogsService::GetLogEvents},
@@ -244,6 +245,14 @@ AwsResult LogsService::CreateLogStream(const Ctx& c) {
     if (r.error().code == ErrorCode::kNotFound) return GroupNotFound();
     return FromError(r.error());
   }
+  return json::object{};
+}
+
+AwsResult LogsService::DeleteLogStream(const Ctx& c) {
+  auto g = Group(c, Str(c.in, "logGroupName"));
+  if (auto* e = std::get_if<AwsError>(&g)) return *e;
+  auto r = logs_.DeleteStream(std::get<store::LogGroupInfo>(g).name, Str(c.in, "logStreamName"));
+  if (!r.ok()) return r.error().code == ErrorCode::kNotFound ? StreamNotFound() : FromError(r.error());
   return json::object{};
 }
 

@@ -33,6 +33,7 @@ class LogsService final : public AwsService {
   AwsResult PutRetentionPolicy(const Ctx& c);
   AwsResult DeleteRetentionPolicy(const Ctx& c);
   AwsResult CreateLogStream(const Ctx& c);
+  AwsResult DeleteLogStream(const Ctx& c);
   AwsResult DescribeLogStreams(const Ctx& c);
   AwsResult PutLogEvents(const Ctx& c);
   AwsResult GetLogEvents(const Ctx& c);

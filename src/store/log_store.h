@@ -85,6 +85,8 @@ class LogStore {
                                     int64_t now_ms) = 0;
   virtual Result<std::vector<LogStreamInfo>> ListStreams(const std::string& group,
                                                          const std::string& prefix) = 0;
+  // Removes the stream and its events. kNotFound if the group or the stream does not exist.
+  virtual Result<void> DeleteStream(const std::string& group, const std::string& stream) = 0;
 
   // Appends events in order. kNotFound if the group/stream is missing and !create.
   virtual Result<void> Append(const std::string& group, const std::string& stream,

@@ -168,6 +168,20 @@ class SqliteLogStore final : public LogStore {
     return Ok();
   }
 
+  Result<void> DeleteStream(const std::string& group, const std::string& stream) override {
+    std::lock_guard lock(mu_);
+    GANTRY_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
+    GANTRY_ASSIGN_OR_RETURN(int64_t group_id, RequireGroup(group));
+    GANTRY_ASSIGN_OR_RETURN(std::optional<int64_t> id, FindStream(group_id, stream));
+    if (!id) return MakeError(ErrorCode::kNotFound, "log stream {}/{} not found", group, stream);
+    for (const char* sql :
+         {"DELETE FROM log_events WHERE stream_id = ?1", "DELETE FROM log_streams WHERE id = ?1"}) {
+      GANTRY_ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare(sql));
+      GANTRY_TRY(stmt.Bind(1, *id).Run());
+    }
+    return txn.Commit();
+  }
+
   Result<std::vector<LogStreamInfo>> ListStreams(const std::string& group,
                                                  const std::string& prefix) override {
     std::optional<std::string> upper = PrefixUpperBound(prefix);

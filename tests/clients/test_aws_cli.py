@@ -100,6 +100,16 @@ class AwsCliTest(AwsClientTestCase):
         ev = self.aws_json("logs", "get-log-events", "--log-group-name", "/ecs/cli-exit",
                            "--log-stream-name", f"ecs/main/{task_id(arn2)}", "--start-from-head")
         self.assertEqual([e["message"] for e in ev["events"]], ["first", "second"])
+        # The stream can be deleted; then it is gone, and deleting it again is an AWS error.
+        stream = f"ecs/main/{task_id(arn2)}"
+        self.aws_json("logs", "delete-log-stream", "--log-group-name", "/ecs/cli-exit",
+                      "--log-stream-name", stream)
+        streams = self.aws_json("logs", "describe-log-streams", "--log-group-name", "/ecs/cli-exit")
+        self.assertNotIn(stream, [x["logStreamName"] for x in streams["logStreams"]])
+        self.aws_error("logs", "delete-log-stream", "--log-group-name", "/ecs/cli-exit",
+                       "--log-stream-name", stream, code="ResourceNotFoundException",
+                       operation="DeleteLogStream",
+                       message="The specified log stream does not exist.")
         listed = self.aws_json("ecs", "list-tasks", "--desired-status", "STOPPED")["taskArns"]
         self.assertEqual(set(listed), {arn, arn2})
 

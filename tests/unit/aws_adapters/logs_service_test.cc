@@ -148,6 +148,20 @@ TEST_F(LogsServiceTest, StreamsEventsAndTokens) {
             "InvalidParameterException");
 }
 
+TEST_F(LogsServiceTest, DeleteLogStream) {
+  Ok(*svc_, "CreateLogGroup", R"({"logGroupName":"d"})");
+  Ok(*svc_, "CreateLogStream", R"({"logGroupName":"d","logStreamName":"s"})");
+  Put("d", "s", {{Now() - 1000, "gone soon"}});
+  Ok(*svc_, "DeleteLogStream", R"({"logGroupName":"d","logStreamName":"s"})");
+  auto streams = Ok(*svc_, "DescribeLogStreams", R"({"logGroupName":"d"})");
+  EXPECT_TRUE(streams["logStreams"].as_array().empty());
+  auto e = Err(*svc_, "DeleteLogStream", R"({"logGroupName":"d","logStreamName":"s"})");
+  EXPECT_EQ(e.type, "ResourceNotFoundException");
+  EXPECT_EQ(e.message, "The specified log stream does not exist.");
+  EXPECT_EQ(Err(*svc_, "DeleteLogStream", R"({"logGroupName":"nope","logStreamName":"s"})").message,
+            "The specified log group does not exist.");
+}
+
 TEST_F(LogsServiceTest, RetentionHidesExpiredEvents) {
   Ok(*svc_, "CreateLogGroup", R"({"logGroupName":"r"})");
   Ok(*svc_, "CreateLogStream", R"({"logGroupName":"r","logStreamName":"s"})");

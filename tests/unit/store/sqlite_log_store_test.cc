@@ -400,6 +400,22 @@ TEST_F(SqliteLogStoreTest, DeleteGroupRemovesStreamsAndEvents) {
   EXPECT_TRUE(ReadAll("g", "s", 10).empty());
 }
 
+TEST_F(SqliteLogStoreTest, DeleteStreamRemovesOnlyThatStream) {
+  GANTRY_ASSERT_OK(logs_->Append("g", "a", Events(kBase, 3), true));
+  GANTRY_ASSERT_OK(logs_->Append("g", "b", Events(kBase, 2), true));
+  GANTRY_ASSERT_OK(logs_->DeleteStream("g", "a"));
+  GANTRY_EXPECT_ERROR(logs_->Read("g", "a", {}), ErrorCode::kNotFound);
+  EXPECT_EQ(ReadAll("g", "b", 10).size(), 2u);
+  GANTRY_ASSERT_OK_AND_ASSIGN(auto streams, logs_->ListStreams("g", ""));
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].name, "b");
+  GANTRY_EXPECT_ERROR(logs_->DeleteStream("g", "a"), ErrorCode::kNotFound);
+  GANTRY_EXPECT_ERROR(logs_->DeleteStream("missing", "b"), ErrorCode::kNotFound);
+  // A stream of the same name starts empty.
+  GANTRY_ASSERT_OK(logs_->CreateStream("g", "a", kBase));
+  EXPECT_TRUE(ReadAll("g", "a", 10).empty());
+}
+
 TEST_F(SqliteLogStoreTest, EventIdsOnlyGrowEvenAfterDeletes) {
   GANTRY_ASSERT_OK(logs_->Append("g", "s", Events(kBase, 3), true));
   const int64_t last = logs_->LastEventId();
