@@ -16,33 +16,22 @@
 #include "common/json_util.h"
 #include "store/log_store.h"
 #include "store/store.h"
+#include "support/fake_clock.h"
+#include "support/temp_dir.h"
 
 namespace gantry::aws::testing {
 
-class FakeClock : public Clock {
- public:
-  int64_t NowMs() const override { return now; }
-  std::chrono::steady_clock::time_point Steady() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(now));
-  }
-  std::atomic<int64_t> now{1'700'000'000'000};
-};
+using FakeClock = ::gantry::testing::FakeClock;
 
 class AdapterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gantry-aws-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = std::move(store::OpenSqliteStore((dir_ / "state.db").string())).value();
-    logs_ = std::move(store::OpenSqliteLogStore((dir_ / "logs.db").string())).value();
+    store_ = std::move(store::OpenSqliteStore(dir_.Sub("state.db"))).value();
+    logs_ = std::move(store::OpenSqliteLogStore(dir_.Sub("logs.db"))).value();
   }
   void TearDown() override {
     logs_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   static boost::json::object J(const std::string& text) {
@@ -75,7 +64,7 @@ class AdapterTest : public ::testing::Test {
   }
   static std::string S(const boost::json::value& v) { return std::string(v.as_string()); }
 
-  std::filesystem::path dir_;
+  ::gantry::testing::TempDir dir_{"gantry-aws-"};  // removed after the stores are closed
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::LogStore> logs_;

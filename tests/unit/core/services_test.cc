@@ -13,28 +13,18 @@
 #include "services/task_definition_service.h"
 #include "services/task_service.h"
 #include "store/store.h"
+#include "support/fake_clock.h"
+#include "support/temp_dir.h"
 
 namespace gantry::services {
 namespace {
 
-class FakeClock : public Clock {
- public:
-  int64_t NowMs() const override { return now; }
-  std::chrono::steady_clock::time_point Steady() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(now));
-  }
-  std::atomic<int64_t> now{1'700'000'000'000};
-};
+using FakeClock = ::gantry::testing::FakeClock;
 
 class ServicesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gantry-svc-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = std::move(store::OpenSqliteStore((dir_ / "state.db").string())).value();
+    store_ = std::move(store::OpenSqliteStore(dir_.Sub("state.db"))).value();
     taskdefs_ = std::make_unique<TaskDefinitionService>(*store_, clock_, model::Account{});
     tasks_ = std::make_unique<TaskService>(*store_, clock_, *taskdefs_);
   }
@@ -42,7 +32,6 @@ class ServicesTest : public ::testing::Test {
     tasks_.reset();
     taskdefs_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
   model::TaskDefinition Register(const std::string& family, const std::string& extra = "") {
     auto body = ParseJson(R"({"family":")" + family +
@@ -60,7 +49,7 @@ class ServicesTest : public ::testing::Test {
     return tasks_->Run(*req);
   }
 
-  std::filesystem::path dir_;
+  ::gantry::testing::TempDir dir_{"gantry-svc-"};  // removed after the stores are closed
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<TaskDefinitionService> taskdefs_;
