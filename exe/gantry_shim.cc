@@ -6,9 +6,13 @@
 #include <cstring>
 
 #include "runtime/runtime.h"
+#include "runtime/shim_zygote.h"
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "shim") == 0) return gantry::runtime::ShimMain(argv[2]);
+  // Started by the runtime with its socket as fd 3: forks shims on request (shim_zygote.h).
+  if (argc >= 2 && std::strcmp(argv[1], "zygote") == 0)
+    return gantry::runtime::ShimZygoteMain(argc, argv);
   std::fprintf(stderr, "usage: gantry-shim shim <task_dir>\n");
   return 2;
 }

@@ -117,6 +117,10 @@ struct ShimRuntimeOptions {
   std::string shim_binary;               // the gantry executable; `<shim_binary> shim <task_dir>`
   std::string cgroup_parent = "gantry";  // cgroups at <controller>/<parent>/<task_id>/<container>
   std::string runtime_root;              // the runtime's --root (its state dir); "" = its default
+  // shim_binary also understands `zygote` (gantry-shim does): shims are forked by one zygote
+  // instead of exec'd per task (shim_zygote.h). GANTRY_SHIM_ZYGOTE=0 in the environment turns
+  // it off.
+  bool shim_zygote = false;
 };
 
 std::unique_ptr<Runtime> MakeShimRuntime(ShimRuntimeOptions opts);

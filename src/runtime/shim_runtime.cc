@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 
@@ -26,6 +27,7 @@
 #include "runtime/container_exec.h"
 #include "runtime/oci_spec.h"
 #include "runtime/runtime.h"
+#include "runtime/shim_zygote.h"
 #include "runtime/task_cgroup.h"
 #include "runtime/task_state.h"
 
@@ -99,10 +101,32 @@ class ShimRuntime final : public Runtime {
   // has exited (a zombie already counts as dead; this just frees it).
   void ReapShim(const std::string& dir);
 
+  // Forks shims for SpawnShim when the dedicated gantry-shim binary is used (started on first use,
+  // restarted if it died); nullptr = spawn each shim directly.
+  ShimZygote* Zygote();
+
   ShimRuntimeOptions opts_;
+  std::mutex zygote_mu_;
+  std::unique_ptr<ShimZygote> zygote_;
   std::mutex reap_mu_;
   std::set<pid_t> children_;  // spawned shims not reaped yet (pids cannot be reused meanwhile)
 };
+
+ShimZygote* ShimRuntime::Zygote() {
+  if (!opts_.shim_zygote) return nullptr;
+  if (const char* off = std::getenv("GANTRY_SHIM_ZYGOTE"); off && std::string_view(off) == "0")
+    return nullptr;  // operator's escape hatch: exec a shim per task as before
+  std::lock_guard lock(zygote_mu_);
+  if (!zygote_) {
+    auto z = ShimZygote::Start(opts_.shim_binary);
+    if (!z.ok()) {
+      spdlog::warn("runtime: shim zygote: {}; spawning shims directly", z.error().message);
+      return nullptr;
+    }
+    zygote_ = std::move(*z);
+  }
+  return zygote_.get();
+}
 
 void ShimRuntime::ReapShim(const std::string& dir) {
   auto id = ReadShimIdentity(dir);
@@ -228,17 +252,36 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   posix_spawnattr_setflags(&attr,
                            POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+  bool forked = false;
+  if (ShimZygote* z = Zygote()) {
+    auto p = z->Spawn(dir, log.get(), ready_w.get());
+    if (p.ok()) {
+      pid = *p;
+      forked = true;
+    } else {
+      spdlog::warn("runtime: shim zygote: {}; restarting it", p.error().message);
+      std::lock_guard lock(zygote_mu_);
+      if (zygote_.get() == z) zygote_.reset();
+    }
+  }
+  if (!forked) {
+    int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+    if (rc != 0) {
+      posix_spawn_file_actions_destroy(&fa);
+      posix_spawnattr_destroy(&attr);
+      return ErrnoError("spawn shim " + opts_.shim_binary, rc);
+    }
+  }
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return ErrnoError("spawn shim " + opts_.shim_binary, rc);
   ready_w.Reset();
-  {
+  if (!forked) {  // the zygote reaps the shims it forks; this one is our child
     std::lock_guard lock(reap_mu_);
     children_.insert(pid);
   }
   // A shim that fails before recording its pid is reaped here, as ReapShim cannot find it.
   auto reap_if_gone = [&] {
+    if (forked) return;
     std::lock_guard lock(reap_mu_);
     int st = 0;
     if (::waitpid(pid, &st, WNOHANG) == pid) children_.erase(pid);

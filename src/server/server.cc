@@ -182,6 +182,8 @@ int ServerMain(int argc, char** argv) {
   runtime::ShimRuntimeOptions ro;
   ro.runtime_binary = o.runtime;
   ro.shim_binary = ShimBinary(SelfExe());
+  // gantry-shim forks shims from a zygote; the full binary (`gantry shim`) is exec'd per task.
+  ro.shim_zygote = ro.shim_binary.ends_with("/gantry-shim");
   ro.runtime_root = o.run_dir + "/" + o.runtime.substr(o.runtime.rfind('/') + 1);
   auto runtime = runtime::MakeShimRuntime(ro);
   network::NetworkOptions no;

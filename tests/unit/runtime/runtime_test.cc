@@ -42,7 +42,9 @@ class RuntimeTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<Runtime> NewRuntime() {
-    return MakeShimRuntime({.runtime_binary = GetParam(), .shim_binary = testing::ShimBinary()});
+    return MakeShimRuntime({.runtime_binary = GetParam(),
+                            .shim_binary = testing::ShimBinary(),
+                            .shim_zygote = true});
   }
 
   pid_t ShimPid(const TaskSpec& t) {
@@ -422,7 +424,18 @@ class CrunTest : public RuntimeTest {};
 TEST_P(CrunTest, ShimOutlivesForgottenRuntime) {
   auto t = MakeTask({{"sh", "-c", "echo up; exec sleep 1000"}});
   ASSERT_TRUE(rt_->Start(t).ok());
-  rt_.reset();  // the "agent" forgets everything it knew
+  // The shim was forked by the runtime's zygote and says what it is in its command line.
+  const pid_t shim = ShimPid(t);
+  ASSERT_GT(shim, 0);
+  std::string cmdline = ReadAll(fmt::format("/proc/{}/cmdline", shim));
+  EXPECT_NE(cmdline.find(std::string(1, '\0') + "shim" + '\0' + t.dir),
+            std::string::npos)
+      << cmdline;
+  std::string stat = ReadAll(fmt::format("/proc/{}/stat", shim));
+  const pid_t zygote = std::atoi(stat.substr(stat.rfind(')') + 4).c_str());
+  EXPECT_NE(ReadAll(fmt::format("/proc/{}/cmdline", zygote)).find("zygote"), std::string::npos);
+  rt_.reset();  // the "agent" forgets everything it knew; its zygote exits, the shim stays
+  EXPECT_FALSE(IdentifyProcess(zygote).ok()) << "zygote " << zygote << " outlived its runtime";
   rt_ = NewRuntime();
   auto st = WaitRunning(*rt_, t.dir);
   ASSERT_TRUE(st.ok()) << st.error().message;
@@ -454,7 +467,8 @@ TEST_P(CrunTest, LogDirAndRuntimeRootWhereConfigured) {
   const std::string root = base + "/crun-root";
   rt_ = MakeShimRuntime({.runtime_binary = GetParam(),
                          .shim_binary = testing::ShimBinary(),
-                         .runtime_root = root});
+                         .runtime_root = root,
+                         .shim_zygote = true});
   auto t = MakeTask({{"sh", "-c", "echo logged; exec sleep 1000"}});
   t.log_dir = base + "/logs/" + t.task_id;
   ASSERT_TRUE(rt_->Start(t).ok());
