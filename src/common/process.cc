@@ -29,32 +29,27 @@ Result<std::pair<Fd, Fd>> MakePipe() {
 }
 }  // namespace
 
-Result<ProcessResult> RunProcess(const ProcessOptions& opts) {
+Result<pid_t> Spawn(const SpawnOptions& opts) {
   if (opts.argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty argv");
-  GANTRY_ASSIGN_OR_RETURN(auto in_pipe, MakePipe());
-  GANTRY_ASSIGN_OR_RETURN(auto out_pipe, MakePipe());
-  GANTRY_ASSIGN_OR_RETURN(auto err_pipe, MakePipe());
-  Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in_pipe.first.get(), 0);
-  int out_fd = opts.capture_stdout ? out_pipe.second.get()
-                                   : (opts.stdout_fd >= 0 ? opts.stdout_fd : devnull.get());
-  int err_fd = opts.capture_stderr ? err_pipe.second.get()
-                                   : (opts.stderr_fd >= 0 ? opts.stderr_fd : devnull.get());
-  posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-  posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-
+  for (size_t i = 0; i < opts.fds.size(); ++i)
+    posix_spawn_file_actions_adddup2(&fa, opts.fds[i], static_cast<int>(i));
+  posix_spawn_file_actions_addclosefrom_np(&fa, static_cast<int>(opts.fds.size()));
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  sigset_t none;
+  sigset_t none, all;
   sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigset_t all;
   sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (opts.new_session) flags |= POSIX_SPAWN_SETSID;
+  if (opts.new_process_group) {
+    posix_spawnattr_setpgroup(&attr, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attr, flags);
 
   std::vector<char*> argv;
   for (const auto& a : opts.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -70,6 +65,24 @@ Result<ProcessResult> RunProcess(const ProcessOptions& opts) {
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return ErrnoError("spawn " + opts.argv[0], rc);
+  return pid;
+}
+
+Result<ProcessResult> RunProcess(const ProcessOptions& opts) {
+  if (opts.argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty argv");
+  GANTRY_ASSIGN_OR_RETURN(auto in_pipe, MakePipe());
+  GANTRY_ASSIGN_OR_RETURN(auto out_pipe, MakePipe());
+  GANTRY_ASSIGN_OR_RETURN(auto err_pipe, MakePipe());
+  Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+
+  const int out_fd = opts.capture_stdout ? out_pipe.second.get()
+                                         : (opts.stdout_fd >= 0 ? opts.stdout_fd : devnull.get());
+  const int err_fd = opts.capture_stderr ? err_pipe.second.get()
+                                         : (opts.stderr_fd >= 0 ? opts.stderr_fd : devnull.get());
+  GANTRY_ASSIGN_OR_RETURN(pid_t pid,
+                          Spawn({.argv = opts.argv,
+                                 .env = opts.env,
+                                 .fds = {in_pipe.first.get(), out_fd, err_fd}}));
 
   in_pipe.first.Reset();
   out_pipe.second.Reset();

@@ -33,6 +33,20 @@ struct ProcessResult {
 // Runs to completion. Fails only when the program cannot be started; a non-zero exit is a value.
 Result<ProcessResult> RunProcess(const ProcessOptions& opts);
 
+// How Spawn starts a program: no shell; the child's fd i is our fds[i] and every other fd is
+// closed; empty signal mask, every signal disposition default.
+struct SpawnOptions {
+  std::vector<std::string> argv;                // argv[0]: a path, or a name found in PATH
+  std::optional<std::vector<std::string>> env;  // KEY=VALUE; nullopt inherits ours
+  std::vector<int> fds;                         // the child's fds 0, 1, 2, ...
+  bool new_session = false;                     // setsid: out of our session and process group
+  bool new_process_group = false;               // a process group of its own
+};
+
+// Starts the program (posix_spawn: vfork-fast even from a large process) and returns its pid;
+// the caller reaps it or hands that on.
+Result<pid_t> Spawn(const SpawnOptions& opts);
+
 // Decodes a waitpid status into a shell-style exit code (128+sig for signals).
 int DecodeWaitStatus(int status);
 

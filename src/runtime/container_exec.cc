@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,7 +17,6 @@
 #include "common/file_util.h"
 #include "common/process.h"
 
-extern char** environ;
 
 namespace gantry::runtime {
 
@@ -83,32 +81,10 @@ Result<ExecResult> RunContainerExec(const std::vector<std::string>& runtime_cmd,
   std::vector<std::string> args = runtime_cmd;
   args.insert(args.end(), {"exec", "--pid-file", pid_file, container_id});
   args.insert(args.end(), argv.begin(), argv.end());
-  std::vector<char*> cargv;
-  for (auto& a : args) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-
   // Its own process group, so a timeout kills the runtime and whatever stayed in its group.
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 0);
-  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 2);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return ErrnoError("spawn " + runtime_cmd.front(), rc);
+  GANTRY_ASSIGN_OR_RETURN(pid_t pid, Spawn({.argv = std::move(args),
+                                            .fds = {devnull.get(), out_w.get(), out_w.get()},
+                                            .new_process_group = true}));
   out_w.Reset();
   ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
   // Wakes the loop when the exec process exits even if a background child keeps the pipe open.

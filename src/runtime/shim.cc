@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -28,7 +27,6 @@
 #include "runtime/task_cgroup.h"
 #include "runtime/task_state.h"
 
-extern char** environ;
 
 namespace gantry::runtime {
 
@@ -185,32 +183,14 @@ Result<void> Shim::SpawnRuntime(Container& c) {
   const std::string bundle = task_paths::Bundle(dir_, c.spec.name);
   std::vector<std::string> args = RuntimeCommand(cfg_.runtime_binary, cfg_.runtime_root);
   args.insert(args.end(), {"run", "--detach", "--pid-file", pid_file, "--bundle", bundle, c.id});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
   // The runtime's stdout/stderr become the container's (terminal=false inherits them); its own
   // error messages therefore land in the stderr pipe, which is how start errors are reported.
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, devnull_.get(), 0);
-  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  int rc = ::posix_spawnp(&c.runtime_pid, argv[0], &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
+  auto pid = Spawn({.argv = std::move(args), .fds = {devnull_.get(), out_w.get(), err_w.get()}});
+  if (!pid.ok()) {
     c.runtime_pid = -1;
-    return ErrnoError("spawn " + cfg_.runtime_binary, rc);
+    return pid.error();
   }
+  c.runtime_pid = *pid;
   c.out.fd = std::move(out_r);
   c.err.fd = std::move(err_r);
   return Ok();

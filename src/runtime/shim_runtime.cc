@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -129,6 +128,10 @@ ShimZygote* ShimRuntime::Zygote() {
 }
 
 void ShimRuntime::ReapShim(const std::string& dir) {
+  {
+    std::lock_guard lock(reap_mu_);
+    if (children_.empty()) return;  // zygote-forked shims are the zygote's to reap
+  }
   auto id = ReadShimIdentity(dir);
   if (!id.ok()) return;
   std::lock_guard lock(reap_mu_);
@@ -217,40 +220,6 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   Fd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!log.valid()) return ErrnoError("open " + log_path, errno);
 
-  std::vector<std::string> args = {opts_.shim_binary, "shim", dir};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e) {
-    if (std::string_view(*e).starts_with("GANTRY_SHIM_READY_FD=")) continue;
-    env_store.emplace_back(*e);
-  }
-  env_store.emplace_back("GANTRY_SHIM_READY_FD=3");
-  std::vector<char*> envp;
-  for (auto& e : env_store) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  // posix_spawn (vfork-fast even from a large agent): new session, clean signal state, only
-  // stdio and the readiness pipe inherited. The shim stays this process's child (ReapShim frees it
-  // after it exits; no second fork on the launch path); if the agent dies it is reparented, and
-  // its own session keeps it out of signals meant for the agent's process group.
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 0);
-  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, log.get(), 2);
-  posix_spawn_file_actions_adddup2(&fa, ready_w.get(), 3);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
   pid_t pid = -1;
   bool forked = false;
   if (ShimZygote* z = Zygote()) {
@@ -265,15 +234,20 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
     }
   }
   if (!forked) {
-    int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
-    if (rc != 0) {
-      posix_spawn_file_actions_destroy(&fa);
-      posix_spawnattr_destroy(&attr);
-      return ErrnoError("spawn shim " + opts_.shim_binary, rc);
-    }
+    // New session, clean signal state, only stdio and the readiness pipe inherited. The shim
+    // stays this process's child (ReapShim frees it after it exits); if the agent dies it is
+    // reparented, and its own session keeps it out of signals meant for the agent's group.
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e)
+      if (!std::string_view(*e).starts_with("GANTRY_SHIM_READY_FD=")) env.emplace_back(*e);
+    env.emplace_back("GANTRY_SHIM_READY_FD=3");
+    auto p = Spawn({.argv = {opts_.shim_binary, "shim", dir},
+                    .env = std::move(env),
+                    .fds = {devnull.get(), devnull.get(), log.get(), ready_w.get()},
+                    .new_session = true});
+    if (!p.ok()) return p.error();
+    pid = *p;
   }
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
   ready_w.Reset();
   if (!forked) {  // the zygote reaps the shims it forks; this one is our child
     std::lock_guard lock(reap_mu_);

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -14,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/process.h"
 #include "runtime/runtime.h"
 
 extern char** environ;
@@ -89,35 +89,15 @@ Result<std::unique_ptr<ShimZygote>> ShimZygote::Start(const std::string& shim_bi
   Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devnull.valid()) return ErrnoError("open /dev/null", errno);
 
-  std::vector<std::string> args = {shim_binary, "zygote", std::string(kTitleSpace, '.')};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 0);
-  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 2);
-  posix_spawn_file_actions_adddup2(&fa, theirs.get(), kZygoteFd);
-  posix_spawn_file_actions_addclosefrom_np(&fa, kZygoteFd + 1);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-  std::vector<char*> envp;
+  std::vector<std::string> env;
   for (char** e = environ; *e; ++e)
-    if (!std::string_view(*e).starts_with("GANTRY_SHIM_READY_FD=")) envp.push_back(*e);
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return ErrnoError("spawn shim zygote " + shim_binary, rc);
+    if (!std::string_view(*e).starts_with("GANTRY_SHIM_READY_FD=")) env.emplace_back(*e);
+  GANTRY_ASSIGN_OR_RETURN(
+      pid_t pid,
+      ::gantry::Spawn({.argv = {shim_binary, "zygote", std::string(kTitleSpace, '.')},
+             .env = std::move(env),
+             .fds = {devnull.get(), devnull.get(), devnull.get(), theirs.get()},
+             .new_session = true}));
   return std::unique_ptr<ShimZygote>(new ShimZygote(pid, std::move(mine)));
 }
 

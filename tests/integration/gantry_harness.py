@@ -523,5 +523,29 @@ class GantryTestCase(unittest.TestCase):
         wait_for(all_stopped, self.STOP_TIMEOUT, 0.2, "every task of the test to reach STOPPED")
 
 
+class ServiceTestCase(GantryTestCase):
+    """For tests that create services (names appended to self.services): tearDown deletes them
+    first and waits until they are INACTIVE, since a service would replace the tasks the harness
+    stops."""
+
+    def setUp(self):
+        super().setUp()
+        self.services = []
+
+    def tearDown(self):
+        try:
+            if self.server is not None and self.server.alive():
+                for name in self.services:
+                    self.api.delete(f"/v1/services/{name}?force=true")
+                for name in self.services:
+                    wait_for(lambda: self.service(name)["status"] == "INACTIVE", 30, 0.2,
+                             f"service {name} to become INACTIVE")
+        finally:
+            super().tearDown()
+
+    def service(self, name):
+        return self.ok(self.api.get(f"/v1/services/{name}"), 200)["service"]
+
+
 def main():
     unittest.main(verbosity=2)

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import unittest
 
-from gantry_harness import GANTRY_BIN, GantryTestCase, busybox_image_dir, main, task_id, wait_for
+from gantry_harness import GANTRY_BIN, ServiceTestCase, busybox_image_dir, main, task_id, wait_for
 
 TASKDEF = {"family": "web", "containerDefinitions": [
     {"name": "main", "image": "busybox:latest", "command": ["sleep", "3600"], "essential": True,
@@ -21,29 +21,9 @@ EVENT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  \(service web\) ")
 DEPLOYMENT = re.compile(r"ecs-svc/\d+")
 
 
-class CliServicesTest(GantryTestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.services = []
-
-    def tearDown(self):
-        # The service would replace the tasks the harness stops: delete it first and wait until it
-        # is INACTIVE (every task stopped).
-        try:
-            if self.server is not None and self.server.alive():
-                for name in self.services:
-                    self.api.delete(f"/v1/services/{name}?force=true")
-                for name in self.services:
-                    wait_for(lambda: self.service(name)["status"] == "INACTIVE", 30, 0.2,
-                             f"service {name} to become INACTIVE")
-        finally:
-            super().tearDown()
+class CliServicesTest(ServiceTestCase):
 
     # --- helpers ---------------------------------------------------------------------------
-
-    def service(self, name):
-        return self.ok(self.api.get(f"/v1/services/{name}"), 200)["service"]
 
     def running(self, name):
         tasks = self.ok(self.api.get("/v1/tasks"), 200)["tasks"]

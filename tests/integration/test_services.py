@@ -10,30 +10,13 @@ import subprocess
 import time
 import unittest
 
-from gantry_harness import GantryTestCase, main, run_dir, task_id, wait_for
+from gantry_harness import ServiceTestCase, main, run_dir, task_id, wait_for
 
 SLEEPER = {"name": "main", "image": "busybox:latest", "command": ["sleep", "3600"],
            "essential": True, "stopTimeout": 1}
 
 
-class ServicesTest(GantryTestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.services = []
-
-    def tearDown(self):
-        # A service would replace the tasks the harness stops: delete services first and wait
-        # until they are INACTIVE (every task stopped).
-        try:
-            if self.server is not None and self.server.alive():
-                for name in self.services:
-                    self.api.delete(f"/v1/services/{name}?force=true")
-                for name in self.services:
-                    wait_for(lambda: self.service(name)["status"] == "INACTIVE", 30, 0.2,
-                             f"service {name} to become INACTIVE")
-        finally:
-            super().tearDown()
+class ServicesTest(ServiceTestCase):
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -42,9 +25,6 @@ class ServicesTest(GantryTestCase):
         svc = self.ok(self.api.post("/v1/services", body), 201)["service"]
         self.services.append(name)
         return svc
-
-    def service(self, name):
-        return self.ok(self.api.get(f"/v1/services/{name}"), 200)["service"]
 
     def update(self, name, **body):
         return self.ok(self.api.call("PATCH", f"/v1/services/{name}", body), 200)["service"]
