@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 #include <cstring>
+#include <filesystem>
 #include <spdlog/spdlog.h>
 
 #include "agent/container_config.h"
@@ -456,9 +457,10 @@ void Agent::Launch(const std::string& id) {
   for (const auto& c : task.containers) {
     const model::ContainerDefinition* def = td->FindContainer(c.name);
     if (!def) return ReportFailedLaunch(lt, "TaskFailedToStart: container " + c.name + " is not in the task definition");
-    auto mount = images_.MountRootfs(imgs[c.name], lt.rootfs[c.name]);
-    if (!mount.ok())
-      return ReportFailedLaunch(lt, "CannotCreateContainerError: " + mount.error().message);
+    // The shim mounts the overlay in the task's own mount namespace (runtime.h).
+    auto lowers = images_.LayerDirs(imgs[c.name]);
+    if (!lowers.ok())
+      return ReportFailedLaunch(lt, "CannotCreateContainerError: " + lowers.error().message);
     auto rc = ResolveContainer(imgs[c.name].config, *def, task.overrides.Find(c.name));
     if (!rc.ok()) return ReportFailedLaunch(lt, rc.error().message);
     runtime::ContainerSpec cs;
@@ -467,7 +469,9 @@ void Agent::Launch(const std::string& id) {
     cs.env = rc->env;
     cs.cwd = rc->cwd;
     cs.user = rc->user;
-    cs.rootfs = mount->rootfs;
+    cs.overlay_lowers = std::move(lowers).value();
+    cs.overlay_dir = std::filesystem::absolute(lt.rootfs[c.name]).lexically_normal().string();
+    cs.rootfs = cs.overlay_dir + "/rootfs";
     cs.cpu_shares = rc->cpu_shares;
     cs.memory_limit_bytes = rc->memory_limit_bytes;
     cs.memory_reservation_bytes = rc->memory_reservation_bytes;

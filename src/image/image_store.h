@@ -60,6 +60,10 @@ class ImageStore {
 
   // Mounts overlayfs (mount(2), not mount(8)) for `image` at <dir>/rootfs with upper/work in dir.
   virtual Result<RootfsMount> MountRootfs(const ImageInfo& image, const std::string& dir) = 0;
+  // The image's unpacked layer directories, top layer first (unpacking any that are missing
+  // from their blobs): the lowerdirs of an overlay someone else mounts (the runtime's shim
+  // mounts task root filesystems in the task's own mount namespace).
+  virtual Result<std::vector<std::string>> LayerDirs(const ImageInfo& image) = 0;
   // Unmounts (lazy-safe) and removes dir. Idempotent: fine if already gone.
   virtual Result<void> ReleaseRootfs(const std::string& dir) = 0;
 };

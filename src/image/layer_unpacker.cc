@@ -15,7 +15,7 @@
 
 #include "common/fd.h"
 #include "image/layer_path.h"
-#include "image/private_fs_thread.h"
+#include "common/private_fs_thread.h"
 
 namespace gantry::image {
 

@@ -15,7 +15,7 @@
 #include "image/digest.h"
 #include "image/image_config.h"
 #include "image/import_plan.h"
-#include "image/overlay_mount.h"
+#include "common/overlay_mount.h"
 #include "image/scoped_temp_dir.h"
 
 namespace gantry::image {
@@ -251,8 +251,7 @@ Result<void> LocalImageStore::Remove(const std::string& reference) {
   return Ok();
 }
 
-Result<RootfsMount> LocalImageStore::MountRootfs(const ImageInfo& image, const std::string& dir) {
-  if (dir.empty()) return MakeError(ErrorCode::kInvalidArgument, "rootfs dir is empty");
+Result<std::vector<std::string>> LocalImageStore::LayerDirs(const ImageInfo& image) {
   if (image.layer_digests.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "image {} has no layers", image.reference);
   }
@@ -268,6 +267,12 @@ Result<RootfsMount> LocalImageStore::MountRootfs(const ImageInfo& image, const s
     }
     lowers.push_back(layers_.Dir(*it));
   }
+  return lowers;
+}
+
+Result<RootfsMount> LocalImageStore::MountRootfs(const ImageInfo& image, const std::string& dir) {
+  if (dir.empty()) return MakeError(ErrorCode::kInvalidArgument, "rootfs dir is empty");
+  GANTRY_ASSIGN_OR_RETURN(std::vector<std::string> lowers, LayerDirs(image));
   const std::string abs_dir = AbsolutePath(dir);
   const bool existed = PathExists(abs_dir);
   auto mounted = MountOverlay(lowers, abs_dir);

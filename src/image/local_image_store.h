@@ -23,6 +23,7 @@ class LocalImageStore final : public ImageStore {
   Result<std::vector<ImageInfo>> List() override;
   Result<void> Remove(const std::string& reference) override;
   Result<RootfsMount> MountRootfs(const ImageInfo& image, const std::string& dir) override;
+  Result<std::vector<std::string>> LayerDirs(const ImageInfo& image) override;
   Result<void> ReleaseRootfs(const std::string& dir) override;
 
  private:

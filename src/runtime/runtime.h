@@ -30,7 +30,13 @@ struct ContainerSpec {
   std::vector<std::string> env;   // KEY=VALUE, final
   std::string cwd = "/";
   std::string user;        // "", "uid", "uid:gid", "name" or "name:group" (resolved in rootfs)
-  std::string rootfs;      // mounted root filesystem for this container
+  std::string rootfs;      // the container's root filesystem (OCI root.path)
+  // When overlay_lowers is set, rootfs is <overlay_dir>/rootfs and the shim mounts an overlay
+  // of these layer dirs (top first; upper/ and work/ in overlay_dir) there, in the task's own
+  // mount namespace: task root filesystems never enter the host's mount table (which every
+  // container start copies and reads) and vanish with the task. Empty: rootfs is ready as is.
+  std::vector<std::string> overlay_lowers;
+  std::string overlay_dir;
   int64_t cpu_shares = 0;  // ECS container cpu units -> cpu weight; 0 = runtime default
   int64_t memory_limit_bytes = 0;        // hard limit; 0 = none (task limit still applies)
   int64_t memory_reservation_bytes = 0;  // soft limit; 0 = none
@@ -38,7 +44,7 @@ struct ContainerSpec {
   bool essential = true;    // when an essential container exits, the shim stops the rest
   int stop_timeout_s = 30;  // SIGTERM -> SIGKILL grace
   std::string hostname;
-  std::vector<BindMount> mounts;  // applied when the bundle is written (not needed by the shim)
+  std::vector<BindMount> mounts;  // e.g. the task's /etc/hosts
 };
 
 struct TaskSpec {
@@ -46,7 +52,9 @@ struct TaskSpec {
   std::string dir;           // task state dir (created by Start; bundles, status files)
   std::string log_dir;       // the containers' <name>.log files; "" = <dir>/logs. Removed with
                              // the task dir: keep it off tmpfs when dir is on one (logs grow)
-  std::string netns_path;    // network namespace every container joins; "" = host network
+  std::string netns_path;    // network namespace every container joins; "" = host network.
+                             // The shim binds it to <dir>/netns in the task's mount namespace
+                             // and detaches the host's netns directory there (see shim.cc)
   int64_t cpu_units = 0;     // task-level cpu (1024 = 1 vCPU) -> CFS quota; 0 = unlimited
   int64_t memory_bytes = 0;  // task-level hard limit; 0 = none
   std::vector<ContainerSpec> containers;

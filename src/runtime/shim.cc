@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -19,10 +21,14 @@
 #include <cstring>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "common/fd.h"
 #include "common/file_util.h"
+#include "common/overlay_mount.h"
 #include "common/process.h"
 #include "runtime/container_log.h"
+#include "runtime/oci_spec.h"
 #include "runtime/runtime.h"
 #include "runtime/task_cgroup.h"
 #include "runtime/task_state.h"
@@ -68,6 +74,8 @@ class Shim {
 
  private:
   Result<void> Setup();
+  Result<void> EnterMountNamespace();
+  Result<void> WriteBundles();
   Result<void> StartContainers();
   Result<void> SpawnRuntime(Container& c);
   void AbortStart(const std::string& error);
@@ -94,6 +102,7 @@ class Shim {
   bool stopping_ = false;
   std::string stop_reason_;
   bool config_loaded_ = false;
+  std::string netns_;  // the task's netns as the containers join it (see EnterMountNamespace)
 };
 
 int Shim::Run() {
@@ -152,6 +161,8 @@ Result<void> Shim::Setup() {
   config_loaded_ = true;
   GANTRY_TRY(MakeDirs(task_paths::LogDir(cfg_.task)));
   GANTRY_TRY(MakeDirs(dir_ + "/status"));
+  GANTRY_TRY(EnterMountNamespace());
+  GANTRY_TRY(WriteBundles());
   // The memory limit holds from the start; the CPU quota is set once the containers run
   // (StartContainers), so the runtime's own container setup is not throttled by it.
   GANTRY_TRY(CreateTaskCgroup(cfg_.cgroup_parent, cfg_.task.task_id,
@@ -166,6 +177,64 @@ Result<void> Shim::Setup() {
     c.log.Reset(
         ::open(c.rec.status.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!c.log.valid()) return ErrnoError("open " + c.rec.status.log_path, errno);
+  }
+  return Ok();
+}
+
+// The task gets a mount namespace of its own (the shim's, which the runtime and so every
+// container's namespace copy): its root filesystems are mounted here, never in the host's
+// namespace, so the host's mount table does not grow with running tasks (each container start
+// copies that table and crun reads all of it), and they vanish with the task.
+Result<void> Shim::EnterMountNamespace() {
+  netns_ = cfg_.task.netns_path;
+  bool overlays = false;
+  for (const auto& c : cfg_.task.containers) overlays |= !c.overlay_lowers.empty();
+  if (!overlays && netns_.empty()) return Ok();
+  Fd ns;
+  if (!netns_.empty()) {
+    ns.Reset(::open(netns_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.valid()) return ErrnoError("open network namespace " + netns_, errno);
+  }
+  if (::unshare(CLONE_NEWNS) != 0) return ErrnoError("unshare(CLONE_NEWNS)", errno);
+  // Nothing mounted or unmounted here propagates back; the host's later mounts still reach us.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
+    return ErrnoError("make / a recursive slave", errno);
+  if (ns.valid()) {
+    // The containers join the netns through a bind of our own, so that the directory holding
+    // every task's netns bind (a mount of its own) can be detached here: otherwise each of
+    // them would be copied into every container's mount namespace.
+    const std::string bound = task_paths::Netns(dir_);
+    Fd f(::open(bound.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0444));
+    if (!f.valid()) return ErrnoError("create " + bound, errno);
+    const std::string src = "/proc/self/fd/" + std::to_string(ns.get());
+    if (::mount(src.c_str(), bound.c_str(), nullptr, MS_BIND, nullptr) != 0)
+      return ErrnoError("bind network namespace " + netns_ + " to " + bound, errno);
+    netns_ = bound;
+    const std::string netns_dir = cfg_.task.netns_path.substr(0, cfg_.task.netns_path.rfind('/'));
+    if (!netns_dir.empty() && IsMountPoint(netns_dir) &&
+        ::umount2(netns_dir.c_str(), MNT_DETACH) != 0)
+      return ErrnoError("detach " + netns_dir + " in the task's mount namespace", errno);
+  }
+  for (const auto& c : cfg_.task.containers) {
+    if (c.overlay_lowers.empty()) continue;
+    if (auto r = MountOverlay(c.overlay_lowers, c.overlay_dir); !r.ok())
+      return MakeError(r.error().code, "container {}: root filesystem: {}", c.name,
+                       r.error().message);
+  }
+  return Ok();
+}
+
+// The OCI bundles, written once the root filesystems are mounted (user names resolve in them).
+Result<void> Shim::WriteBundles() {
+  TaskSpec task = cfg_.task;
+  task.netns_path = netns_;
+  OciOptions oci{.cgroup_parent = cfg_.cgroup_parent};
+  if (cfg_.nofile_limit) oci.nofile_limit = cfg_.nofile_limit;
+  for (const auto& c : task.containers) {
+    GANTRY_ASSIGN_OR_RETURN(boost::json::object config, BuildOciConfig(task, c, oci));
+    const std::string bundle = task_paths::Bundle(dir_, c.name);
+    GANTRY_TRY(MakeDirs(bundle));
+    GANTRY_TRY(WriteFileAtomic(bundle + "/config.json", boost::json::serialize(config)));
   }
   return Ok();
 }

@@ -156,6 +156,16 @@ Result<void> ShimRuntime::Validate(const TaskSpec& spec) const {
     if (!names.insert(c.name).second)
       return MakeError(ErrorCode::kInvalidArgument, "task {}: duplicate container name '{}'",
                        spec.task_id, c.name);
+    if (c.args.empty())
+      return MakeError(ErrorCode::kInvalidArgument, "container {}: empty args", c.name);
+    if (c.rootfs.empty())
+      return MakeError(ErrorCode::kInvalidArgument, "container {}: empty rootfs", c.name);
+    if (!c.overlay_lowers.empty() &&
+        (c.overlay_dir.empty() || c.overlay_dir[0] != '/' || c.rootfs != c.overlay_dir + "/rootfs"))
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "container {}: an overlay rootfs needs an absolute overlay_dir and rootfs "
+                       "= <overlay_dir>/rootfs",
+                       c.name);
   }
   if (opts_.shim_binary.empty())
     return MakeError(ErrorCode::kFailedPrecondition, "runtime: shim_binary not configured");
@@ -173,18 +183,10 @@ Result<void> ShimRuntime::Start(const TaskSpec& spec) {
   GANTRY_TRY(MakeDirs(task_paths::LogDir(spec)));
   GANTRY_TRY(MakeDirs(spec.dir + "/status"));
 
-  OciOptions oci{.cgroup_parent = opts_.cgroup_parent, .nofile_limit = NofileLimit()};
-  for (const auto& c : spec.containers) {
-    auto config = BuildOciConfig(spec, c, oci);
-    if (!config.ok()) {
-      (void)RemoveTree(task_paths::Bundles(spec.dir));
-      return std::move(config).error();
-    }
-    const std::string bundle = task_paths::Bundle(spec.dir, c.name);
-    GANTRY_TRY(MakeDirs(bundle));
-    GANTRY_TRY(WriteFileAtomic(bundle + "/config.json", boost::json::serialize(*config)));
-  }
-  ShimConfig cfg{spec, opts_.runtime_binary, opts_.cgroup_parent, opts_.runtime_root};
+  // The shim mounts the root filesystems in the task's mount namespace and writes the bundles
+  // there (user names resolve against the mounted rootfs).
+  ShimConfig cfg{spec, opts_.runtime_binary, opts_.cgroup_parent, opts_.runtime_root,
+                 NofileLimit()};
   GANTRY_TRY(WriteFileAtomic(task_paths::Spec(spec.dir), SerializeShimConfig(cfg)));
   const int64_t t_spawn = NowMs();
   auto r = SpawnShim(spec.dir);

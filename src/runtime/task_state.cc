@@ -36,6 +36,7 @@ std::string ShimLog(const std::string& dir) { return dir + "/shim.log"; }
 std::string ShimDone(const std::string& dir) { return dir + "/shim.done"; }
 std::string StopRequested(const std::string& dir) { return dir + "/stop_requested"; }
 std::string Error(const std::string& dir) { return dir + "/error"; }
+std::string Netns(const std::string& dir) { return dir + "/netns"; }
 }  // namespace task_paths
 
 std::vector<std::string> RuntimeCommand(const std::string& binary, const std::string& root) {
@@ -93,6 +94,22 @@ Result<ContainerSpec> ParseContainer(const json::object& o, const std::string& p
   GANTRY_TRY(ReadInto(GetInt(o, "stop_timeout_s", path), stop_timeout));
   c.stop_timeout_s = static_cast<int>(stop_timeout);
   GANTRY_TRY(ReadInto(GetString(o, "hostname", path), c.hostname));
+  GANTRY_TRY(ReadInto(GetStringList(o, "overlay_lowers", path), c.overlay_lowers));
+  GANTRY_TRY(ReadInto(GetString(o, "overlay_dir", path), c.overlay_dir));
+  if (auto it = o.find("mounts"); it != o.end() && !it->value().is_null()) {
+    if (!it->value().is_array())
+      return MakeError(ErrorCode::kInvalidArgument, "{}.mounts: not an array", path);
+    for (const auto& m : it->value().get_array()) {
+      if (!m.is_object())
+        return MakeError(ErrorCode::kInvalidArgument, "{}.mounts[]: not an object", path);
+      BindMount b;
+      const std::string mp = path + ".mounts[]";
+      GANTRY_TRY(ReadInto(GetString(m.get_object(), "source", mp), b.source));
+      GANTRY_TRY(ReadInto(GetString(m.get_object(), "destination", mp), b.destination));
+      GANTRY_TRY(ReadInto(GetBool(m.get_object(), "readonly", mp), b.readonly));
+      c.mounts.push_back(std::move(b));
+    }
+  }
   if (c.name.empty()) return MakeError(ErrorCode::kInvalidArgument, "{}.name is empty", path);
   return c;
 }
@@ -117,6 +134,18 @@ std::string SerializeShimConfig(const ShimConfig& cfg) {
         {"stop_timeout_s", c.stop_timeout_s},
         {"hostname", c.hostname},
     });
+    json::object& co = containers.back().as_object();
+    if (!c.overlay_lowers.empty()) {
+      co["overlay_lowers"] = ToJson(c.overlay_lowers);
+      co["overlay_dir"] = c.overlay_dir;
+    }
+    if (!c.mounts.empty()) {
+      json::array mounts;
+      for (const auto& m : c.mounts)
+        mounts.emplace_back(json::object{
+            {"source", m.source}, {"destination", m.destination}, {"readonly", m.readonly}});
+      co["mounts"] = std::move(mounts);
+    }
   }
   json::object o{
       {"task_id", cfg.task.task_id},           {"dir", cfg.task.dir},
@@ -126,6 +155,7 @@ std::string SerializeShimConfig(const ShimConfig& cfg) {
   };
   if (!cfg.task.log_dir.empty()) o["log_dir"] = cfg.task.log_dir;
   if (!cfg.runtime_root.empty()) o["runtime_root"] = cfg.runtime_root;
+  if (cfg.nofile_limit) o["nofile_limit"] = cfg.nofile_limit;
   return json::serialize(o);
 }
 
@@ -143,6 +173,10 @@ Result<ShimConfig> ParseShimConfig(std::string_view text) {
   GANTRY_TRY(ReadInto(GetString(o, "cgroup_parent", "spec"), cfg.cgroup_parent));
   GANTRY_TRY(ReadInto(GetString(o, "log_dir", "spec"), cfg.task.log_dir));
   GANTRY_TRY(ReadInto(GetString(o, "runtime_root", "spec"), cfg.runtime_root));
+  int64_t nofile = 0;
+  GANTRY_TRY(ReadInto(GetInt(o, "nofile_limit", "spec"), nofile));
+  if (nofile < 0) return MakeError(ErrorCode::kInvalidArgument, "spec.nofile_limit is negative");
+  cfg.nofile_limit = static_cast<uint64_t>(nofile);
   GANTRY_ASSIGN_OR_RETURN(const json::array* arr, GetArray(o, "containers", "spec"));
   if (arr) {
     for (size_t i = 0; i < arr->size(); ++i) {

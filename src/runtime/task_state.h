@@ -18,6 +18,7 @@ struct ShimConfig {
   std::string runtime_binary;
   std::string cgroup_parent;
   std::string runtime_root;  // "" = the runtime's default state dir
+  uint64_t nofile_limit = 0;  // containers' RLIMIT_NOFILE; 0 = the OCI default
 };
 
 // argv prefix of every runtime invocation: the binary, and `--root <dir>` when one is set.
@@ -48,6 +49,7 @@ std::string ShimLog(const std::string& dir);
 std::string ShimDone(const std::string& dir);
 std::string StopRequested(const std::string& dir);
 std::string Error(const std::string& dir);
+std::string Netns(const std::string& dir);  // the task's netns, bound in its mount namespace
 }  // namespace task_paths
 
 // "gantry-<task_id>-<container>": the id under which the OCI runtime knows the container.

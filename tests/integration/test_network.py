@@ -37,6 +37,8 @@ class NetworkTest(GantryTestCase):
         # The host reaches the task on its own IP.
         body = wait_for(lambda: self._get(f"http://{ip_a}:8080/"), 15, 0.2, "httpd in task A")
         self.assertIn("hello-from-", body)
+        # RUNNING means the container's process started, not that its httpd listens yet.
+        wait_for(lambda: self._get(f"http://{ip_b}:8080/"), 15, 0.2, "httpd in task B")
 
         # Another task reaches both by IP; its /etc/hosts names itself.
         client = self.run_one(

@@ -2,8 +2,9 @@
 a new server on the same data dir re-adopts the task, and it finishes with the right exit code and
 all its output.
 
-The container's progress is gated on files the test drops into its rootfs (the overlay mount under
-DATA/agent/rootfs/<task>-main/rootfs), so no step depends on how fast the server restarts."""
+The container's progress is gated on files the test drops into its root filesystem (reached as
+/proc/<container init>/root: the overlay is mounted only in the task's own mount namespace), so no
+step depends on how fast the server restarts."""
 
 import json
 import os
@@ -40,8 +41,11 @@ class RecoveryTest(GantryTestCase):
             return ""
 
     def _open_gate(self, tid, gate):
-        rootfs = os.path.join(self.data_dir, "agent", "rootfs", f"{tid}-main", "rootfs")
-        with open(os.path.join(rootfs, "tmp", gate), "w"):
+        pid_file = os.path.join(run_dir(self.data_dir), "agent", "tasks", tid, "bundles", "main",
+                                "init.pid")
+        with open(pid_file) as f:
+            pid = int(f.read().strip())
+        with open(f"/proc/{pid}/root/tmp/{gate}", "w"):
             pass
 
     def _start_and_crash(self, script):

@@ -15,6 +15,7 @@
 #include "common/file_util.h"
 #include "agent/health_checker.h"
 #include "common/clock.h"
+#include "common/overlay_mount.h"
 #include "common/ids.h"
 #include "common/process.h"
 #include "network/netns.h"
@@ -416,6 +417,84 @@ TEST_P(RuntimeTest, HealthCheckerFollowsARealContainer) {
   Finish(t);
 }
 
+// The overlay root filesystem is mounted by the shim in the task's own mount namespace: the
+// container sees the layers merged and writes into upper/, the host's mount table never holds it.
+TEST_P(RuntimeTest, OverlayRootfsLivesOnlyInTheTaskMountNamespace) {
+  const std::string base = testing::ScratchDir() + "/ovl-" + RandomHex(6);
+  const std::string top = base + "/top";
+  ASSERT_TRUE(MakeDirs(top).ok());
+  ASSERT_TRUE(WriteFileAtomic(top + "/layer-file", "from-top-layer\n").ok());
+  auto t = MakeTask({{"sh", "-c",
+                      "cat /layer-file; echo written > /new-file; ls /bin/busybox; "
+                      "trap 'exit 0' TERM; sleep 30 & wait"}});
+  ContainerSpec& c = t.containers[0];
+  c.overlay_dir = base + "/rootfs-dir";
+  c.overlay_lowers = {top, BusyboxRootfs()};
+  c.rootfs = c.overlay_dir + "/rootfs";
+  auto s = rt_->Start(t);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto st = WaitRunning(*rt_, t.dir);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(ReadAll("/proc/self/mountinfo").find(c.overlay_dir), std::string::npos)
+      << "the task's overlay is mounted in the host's namespace";
+  EXPECT_FALSE(IsMountPoint(c.rootfs));
+  std::string upper;
+  for (int i = 0; i < 200 && upper.empty(); ++i, std::this_thread::sleep_for(10ms))
+    upper = ReadAll(c.overlay_dir + "/upper/new-file");
+  EXPECT_EQ(upper, "written\n");
+  ASSERT_TRUE(rt_->Stop(t.dir).ok());
+  auto done = WaitFinished(*rt_, t.dir);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  auto logs = ReadLogLines(done->containers[0].log_path, 0);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_EQ(logs->lines.size(), 2u) << ReadAll(done->containers[0].log_path);
+  EXPECT_EQ(logs->lines[0].text, "from-top-layer");
+  EXPECT_EQ(logs->lines[1].text, "/bin/busybox");
+  EXPECT_EQ(done->containers[0].exit_code, 0);
+  Finish(t);
+  EXPECT_TRUE(RemoveTree(base).ok());
+}
+
+// A user name resolves against the mounted overlay (the bundle is written inside the task's
+// mount namespace), and an unknown one fails the start with the runtime's message.
+TEST_P(RuntimeTest, UserResolvesInsideTheOverlayRootfs) {
+  const std::string base = testing::ScratchDir() + "/ovl-" + RandomHex(6);
+  const std::string top = base + "/top";
+  ASSERT_TRUE(MakeDirs(top + "/etc").ok());
+  ASSERT_TRUE(WriteFileAtomic(top + "/etc/passwd", "root:x:0:0::/root:/bin/sh\n"
+                                                   "layered:x:4321:4322::/home/l:/bin/sh\n")
+                  .ok());
+  auto overlay = [&](TaskSpec& t) {
+    ContainerSpec& c = t.containers[0];
+    c.overlay_dir = base + "/" + t.task_id;
+    c.overlay_lowers = {top, BusyboxRootfs()};
+    c.rootfs = c.overlay_dir + "/rootfs";
+  };
+  auto t = MakeTask({{"sh", "-c", "id -u; id -g"}});
+  t.containers[0].user = "layered";
+  overlay(t);
+  auto st = RunToEnd(t);
+  ASSERT_EQ(st.containers.size(), 1u);
+  EXPECT_EQ(st.containers[0].exit_code, 0);
+  auto logs = ReadLogLines(st.containers[0].log_path, 0);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_EQ(logs->lines.size(), 2u) << ReadAll(st.containers[0].log_path);
+  EXPECT_EQ(logs->lines[0].text, "4321");
+  EXPECT_EQ(logs->lines[1].text, "4322");
+  Finish(t);
+
+  auto bad = MakeTask({{"true"}});
+  bad.containers[0].user = "nobody-here";
+  overlay(bad);
+  auto s = rt_->Start(bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("user 'nobody-here' not found"), std::string::npos)
+      << s.error().message;
+  (void)rt_->RemoveTaskDir(bad.dir);
+  EXPECT_EQ(Leftovers(GetParam(), bad, 0), "");
+  EXPECT_TRUE(RemoveTree(base).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Runtimes, RuntimeTest, ::testing::Values("crun", "runc"));
 
 // The rest runs against crun only (the default runtime).
@@ -555,6 +634,10 @@ TEST_P(CrunTest, TaskInCreatedNetnsSeesLoopbackUp) {
   ASSERT_EQ(logs->lines.size(), 2u) << ReadAll(st.containers[0].log_path);
   EXPECT_EQ(std::stoul(logs->lines[0].text, nullptr, 16) & 0x1u, 0x1u) << "lo not UP";
   EXPECT_EQ(logs->lines[1].text, "lo");  // nothing but loopback in the new namespace
+  // The shim detached the netns directory in the task's mount namespace only.
+  const std::string netns_dir = ns->substr(0, ns->rfind('/'));
+  EXPECT_TRUE(IsMountPoint(netns_dir)) << netns_dir;
+  EXPECT_TRUE(PathExists(*ns));
   Finish(t);
   EXPECT_TRUE(network::DeleteNetns(name).ok());
   EXPECT_TRUE(network::DeleteNetns(name).ok());

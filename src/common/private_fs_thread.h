@@ -8,11 +8,11 @@
 
 #include "common/result.h"
 
-namespace gantry::image {
+namespace gantry {
 
 // Starts a thread, unshares CLONE_FS in it, chdirs to `cwd` (and sets umask 0 when
 // `zero_umask`), runs `fn` there and joins. The caller's cwd and umask are untouched.
 Result<void> RunInDirectory(const std::string& cwd, bool zero_umask,
                             const std::function<Result<void>()>& fn);
 
-}  // namespace gantry::image
+}  // namespace gantry

@@ -1,6 +1,7 @@
-#include "image/overlay_mount.h"
+#include "common/overlay_mount.h"
 
 #include <sys/mount.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,9 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/file_util.h"
-#include "image/private_fs_thread.h"
+#include "common/private_fs_thread.h"
 
-namespace gantry::image {
+namespace gantry {
 
 namespace {
 
@@ -50,6 +51,12 @@ Result<void> DoMount(const std::string& target, const std::string& options) {
 }  // namespace
 
 bool IsMountPoint(const std::string& path) {
+  // statx knows (since 5.8), which also catches a directory bound onto itself.
+  struct statx sx {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &sx) == 0 &&
+      (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
+    return S_ISDIR(sx.stx_mode) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  }
   struct stat st, parent;
   if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
   if (::lstat((path + "/..").c_str(), &parent) != 0) return false;
@@ -114,4 +121,4 @@ Result<void> UnmountAll(const std::string& mountpoint) {
   return MakeError(ErrorCode::kInternal, "umount {}: still mounted after 16 attempts", mountpoint);
 }
 
-}  // namespace gantry::image
+}  // namespace gantry

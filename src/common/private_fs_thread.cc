@@ -1,4 +1,4 @@
-#include "image/private_fs_thread.h"
+#include "common/private_fs_thread.h"
 
 #include <sched.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <optional>
 #include <thread>
 
-namespace gantry::image {
+namespace gantry {
 
 Result<void> RunInDirectory(const std::string& cwd, bool zero_umask,
                             const std::function<Result<void>()>& fn) {
@@ -29,4 +29,4 @@ Result<void> RunInDirectory(const std::string& cwd, bool zero_umask,
   return std::move(*result);
 }
 
-}  // namespace gantry::image
+}  // namespace gantry

@@ -6,7 +6,7 @@
 
 #include "common/result.h"
 
-namespace gantry::image {
+namespace gantry {
 
 // Mounts overlay on <dir>/rootfs with lowerdir = `lower_top_first` (leftmost is the top layer),
 // upperdir <dir>/upper and workdir <dir>/work (all created if missing). When the option string
@@ -19,7 +19,8 @@ Result<void> MountOverlay(const std::vector<std::string>& lower_top_first, const
 // point. Fine if it is not mounted or does not exist.
 Result<void> UnmountAll(const std::string& mountpoint);
 
-// True when `path` is a mount point (its device differs from its parent's).
+// True when the directory `path` is a mount point (the root of a mount, bind mounts of a
+// directory onto itself included).
 bool IsMountPoint(const std::string& path);
 
-}  // namespace gantry::image
+}  // namespace gantry
