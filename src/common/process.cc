@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 
@@ -33,9 +34,15 @@ Result<pid_t> Spawn(const SpawnOptions& opts) {
   if (opts.argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty argv");
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  for (size_t i = 0; i < opts.fds.size(); ++i)
-    posix_spawn_file_actions_adddup2(&fa, opts.fds[i], static_cast<int>(i));
-  posix_spawn_file_actions_addclosefrom_np(&fa, static_cast<int>(opts.fds.size()));
+  // Two rounds, so that a source fd that is also a target (say fds = {.., .., .., 4, 3}) is
+  // copied before it is overwritten: first every source above all sources and targets, then
+  // down into place; closefrom drops the copies.
+  const int n = static_cast<int>(opts.fds.size());
+  int base = n;
+  for (int fd : opts.fds) base = std::max(base, fd + 1);
+  for (int i = 0; i < n; ++i) posix_spawn_file_actions_adddup2(&fa, opts.fds[i], base + i);
+  for (int i = 0; i < n; ++i) posix_spawn_file_actions_adddup2(&fa, base + i, i);
+  posix_spawn_file_actions_addclosefrom_np(&fa, n);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;

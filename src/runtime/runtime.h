@@ -53,8 +53,8 @@ struct TaskSpec {
   std::string log_dir;       // the containers' <name>.log files; "" = <dir>/logs. Removed with
                              // the task dir: keep it off tmpfs when dir is on one (logs grow)
   std::string netns_path;    // network namespace every container joins; "" = host network.
-                             // The shim binds it to <dir>/netns in the task's mount namespace
-                             // and detaches the host's netns directory there (see shim.cc)
+                             // The runtime opens it and hands the shim the fd, which binds it
+                             // to <dir>/netns in the task's mount namespace (see shim.cc)
   int64_t cpu_units = 0;     // task-level cpu (1024 = 1 vCPU) -> CFS quota; 0 = unlimited
   int64_t memory_bytes = 0;  // task-level hard limit; 0 = none
   std::vector<ContainerSpec> containers;
@@ -129,6 +129,11 @@ struct ShimRuntimeOptions {
   // instead of exec'd per task (shim_zygote.h). GANTRY_SHIM_ZYGOTE=0 in the environment turns
   // it off.
   bool shim_zygote = false;
+  // Host mount points detached from every task's mount namespace (the shim's, which each
+  // container's copies), e.g. the directory holding every task's netns bind: otherwise each of
+  // them would be copied into every new container. The zygote detaches them once in a template
+  // namespace its shims start from; a directly spawned shim does it itself.
+  std::vector<std::string> hidden_host_mounts;
 };
 
 std::unique_ptr<Runtime> MakeShimRuntime(ShimRuntimeOptions opts);

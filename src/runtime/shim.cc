@@ -192,7 +192,17 @@ Result<void> Shim::EnterMountNamespace() {
   if (!overlays && netns_.empty()) return Ok();
   Fd ns;
   if (!netns_.empty()) {
-    ns.Reset(::open(netns_.c_str(), O_RDONLY | O_CLOEXEC));
+    // Handed over by the runtime (our mount namespace may not show the host's netns dir).
+    if (const char* s = std::getenv("GANTRY_SHIM_NETNS_FD")) {
+      int fd = -1;
+      std::from_chars(s, s + std::strlen(s), fd);
+      if (fd > 2) {
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ns.Reset(fd);
+      }
+      ::unsetenv("GANTRY_SHIM_NETNS_FD");
+    }
+    if (!ns.valid()) ns.Reset(::open(netns_.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns.valid()) return ErrnoError("open network namespace " + netns_, errno);
   }
   if (::unshare(CLONE_NEWNS) != 0) return ErrnoError("unshare(CLONE_NEWNS)", errno);
@@ -210,10 +220,16 @@ Result<void> Shim::EnterMountNamespace() {
     if (::mount(src.c_str(), bound.c_str(), nullptr, MS_BIND, nullptr) != 0)
       return ErrnoError("bind network namespace " + netns_ + " to " + bound, errno);
     netns_ = bound;
-    const std::string netns_dir = cfg_.task.netns_path.substr(0, cfg_.task.netns_path.rfind('/'));
-    if (!netns_dir.empty() && IsMountPoint(netns_dir) &&
-        ::umount2(netns_dir.c_str(), MNT_DETACH) != 0)
-      return ErrnoError("detach " + netns_dir + " in the task's mount namespace", errno);
+  }
+  // Already gone when the zygote's template namespace is our origin; a directly spawned shim
+  // (or a mount that appeared after the zygote started) pays for the detach here.
+  std::vector<std::string> hidden = cfg_.hidden_host_mounts;
+  if (!cfg_.task.netns_path.empty())
+    hidden.push_back(cfg_.task.netns_path.substr(0, cfg_.task.netns_path.rfind('/')));
+  for (const auto& dir : hidden) {
+    if (dir.empty() || !IsMountPoint(dir)) continue;
+    if (::umount2(dir.c_str(), MNT_DETACH) != 0)
+      return ErrnoError("detach " + dir + " in the task's mount namespace", errno);
   }
   for (const auto& c : cfg_.task.containers) {
     if (c.overlay_lowers.empty()) continue;

@@ -95,7 +95,7 @@ class ShimRuntime final : public Runtime {
 
  private:
   Result<void> Validate(const TaskSpec& spec) const;
-  Result<void> SpawnShim(const std::string& dir);
+  Result<void> SpawnShim(const std::string& dir, const std::string& netns_path);
   // The shims this process spawned are its children until they exit: reaps the one of dir if it
   // has exited (a zombie already counts as dead; this just frees it).
   void ReapShim(const std::string& dir);
@@ -117,7 +117,7 @@ ShimZygote* ShimRuntime::Zygote() {
     return nullptr;  // operator's escape hatch: exec a shim per task as before
   std::lock_guard lock(zygote_mu_);
   if (!zygote_) {
-    auto z = ShimZygote::Start(opts_.shim_binary);
+    auto z = ShimZygote::Start(opts_.shim_binary, opts_.hidden_host_mounts);
     if (!z.ok()) {
       spdlog::warn("runtime: shim zygote: {}; spawning shims directly", z.error().message);
       return nullptr;
@@ -186,10 +186,10 @@ Result<void> ShimRuntime::Start(const TaskSpec& spec) {
   // The shim mounts the root filesystems in the task's mount namespace and writes the bundles
   // there (user names resolve against the mounted rootfs).
   ShimConfig cfg{spec, opts_.runtime_binary, opts_.cgroup_parent, opts_.runtime_root,
-                 NofileLimit()};
+                 NofileLimit(), opts_.hidden_host_mounts};
   GANTRY_TRY(WriteFileAtomic(task_paths::Spec(spec.dir), SerializeShimConfig(cfg)));
   const int64_t t_spawn = NowMs();
-  auto r = SpawnShim(spec.dir);
+  auto r = SpawnShim(spec.dir, spec.netns_path);
   if (r.ok() && spdlog::should_log(spdlog::level::debug)) {
     // The shim's own split (setup incl. cgroups, runtime run) is its last log line.
     std::string shim_line;
@@ -212,7 +212,14 @@ Result<void> ShimRuntime::Start(const TaskSpec& spec) {
   return r;
 }
 
-Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
+Result<void> ShimRuntime::SpawnShim(const std::string& dir, const std::string& netns_path) {
+  // The shim gets the task's netns as an fd: its mount namespace need not (and, started from the
+  // zygote's template, does not) show the host's netns directory.
+  Fd netns;
+  if (!netns_path.empty()) {
+    netns.Reset(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!netns.valid()) return ErrnoError("open network namespace " + netns_path, errno);
+  }
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return ErrnoError("pipe2", errno);
   Fd ready_r(p[0]), ready_w(p[1]);
@@ -225,7 +232,7 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
   pid_t pid = -1;
   bool forked = false;
   if (ShimZygote* z = Zygote()) {
-    auto p = z->Spawn(dir, log.get(), ready_w.get());
+    auto p = z->Spawn(dir, log.get(), ready_w.get(), netns.valid() ? netns.get() : -1);
     if (p.ok()) {
       pid = *p;
       forked = true;
@@ -240,12 +247,20 @@ Result<void> ShimRuntime::SpawnShim(const std::string& dir) {
     // stays this process's child (ReapShim frees it after it exits); if the agent dies it is
     // reparented, and its own session keeps it out of signals meant for the agent's group.
     std::vector<std::string> env;
-    for (char** e = environ; *e; ++e)
-      if (!std::string_view(*e).starts_with("GANTRY_SHIM_READY_FD=")) env.emplace_back(*e);
+    for (char** e = environ; *e; ++e) {
+      std::string_view v(*e);
+      if (!v.starts_with("GANTRY_SHIM_READY_FD=") && !v.starts_with("GANTRY_SHIM_NETNS_FD="))
+        env.emplace_back(v);
+    }
     env.emplace_back("GANTRY_SHIM_READY_FD=3");
+    std::vector<int> fds{devnull.get(), devnull.get(), log.get(), ready_w.get()};
+    if (netns.valid()) {
+      env.emplace_back("GANTRY_SHIM_NETNS_FD=4");
+      fds.push_back(netns.get());
+    }
     auto p = Spawn({.argv = {opts_.shim_binary, "shim", dir},
                     .env = std::move(env),
-                    .fds = {devnull.get(), devnull.get(), log.get(), ready_w.get()},
+                    .fds = std::move(fds),
                     .new_session = true});
     if (!p.ok()) return p.error();
     pid = *p;

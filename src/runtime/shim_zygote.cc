@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/overlay_mount.h"
 #include "common/process.h"
 #include "runtime/runtime.h"
 
@@ -23,6 +26,7 @@ namespace gantry::runtime {
 namespace {
 
 constexpr int kZygoteFd = 3;
+constexpr int kShimNetnsFd = 4;  // a shim's task netns (GANTRY_SHIM_NETNS_FD)
 constexpr size_t kTitleSpace = 1024;  // argv bytes a forked shim rewrites to name its task dir
 constexpr size_t kMaxRequest = 4096;
 
@@ -62,9 +66,30 @@ void SetTitle(int argc, char** argv, const std::string& task_dir) {
   std::memcpy(begin, title.data(), title.size());
 }
 
+std::vector<std::string> ZygoteArgv(const std::string& shim_binary,
+                                    const std::vector<std::string>& hidden) {
+  std::vector<std::string> argv{shim_binary, "zygote"};
+  for (const auto& d : hidden) argv.insert(argv.end(), {"--hide", d});
+  argv.emplace_back(kTitleSpace, '.');
+  return argv;
+}
+
+// The template mount namespace: a recursive slave of the host's (nothing mounted in it or in
+// the shims' copies propagates back), without the hidden mount points. Best effort: if it
+// cannot be set up, each shim still unshares and detaches for itself.
+void EnterTemplateNamespace(int argc, char** argv) {
+  if (::unshare(CLONE_NEWNS) != 0) return;
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return;
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--hide") != 0) continue;
+    if (IsMountPoint(argv[i + 1])) (void)::umount2(argv[i + 1], MNT_DETACH);
+    ++i;
+  }
+}
+
 // In the forked child: the state a shim spawned by posix_spawn starts with, then the shim.
 [[noreturn]] void RunShim(int argc, char** argv, const std::string& dir, int log_fd, int ready_fd,
-                          int devnull) {
+                          int netns_fd, int devnull) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -73,7 +98,13 @@ void SetTitle(int argc, char** argv, const std::string& task_dir) {
   if (::dup2(devnull, 0) < 0 || ::dup2(devnull, 1) < 0 || ::dup2(log_fd, 2) < 0 ||
       ::dup2(ready_fd, kZygoteFd) < 0)
     ::_exit(127);
-  ::closefrom(kZygoteFd + 1);
+  if (netns_fd >= 0) {
+    if (::dup2(netns_fd, kShimNetnsFd) < 0) ::_exit(127);
+    ::setenv("GANTRY_SHIM_NETNS_FD", "4", 1);
+  } else {
+    ::unsetenv("GANTRY_SHIM_NETNS_FD");
+  }
+  ::closefrom(netns_fd >= 0 ? kShimNetnsFd + 1 : kZygoteFd + 1);
   ::setenv("GANTRY_SHIM_READY_FD", "3", 1);
   SetTitle(argc, argv, dir);
   ::_exit(ShimMain(dir));
@@ -81,7 +112,8 @@ void SetTitle(int argc, char** argv, const std::string& task_dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<ShimZygote>> ShimZygote::Start(const std::string& shim_binary) {
+Result<std::unique_ptr<ShimZygote>> ShimZygote::Start(const std::string& shim_binary,
+                                                      const std::vector<std::string>& hidden) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return ErrnoError("socketpair", errno);
@@ -94,7 +126,7 @@ Result<std::unique_ptr<ShimZygote>> ShimZygote::Start(const std::string& shim_bi
     if (!std::string_view(*e).starts_with("GANTRY_SHIM_READY_FD=")) env.emplace_back(*e);
   GANTRY_ASSIGN_OR_RETURN(
       pid_t pid,
-      ::gantry::Spawn({.argv = {shim_binary, "zygote", std::string(kTitleSpace, '.')},
+      ::gantry::Spawn({.argv = ZygoteArgv(shim_binary, hidden),
              .env = std::move(env),
              .fds = {devnull.get(), devnull.get(), devnull.get(), theirs.get()},
              .new_session = true}));
@@ -108,12 +140,13 @@ ShimZygote::~ShimZygote() {
   }
 }
 
-Result<pid_t> ShimZygote::Spawn(const std::string& task_dir, int log_fd, int ready_fd) {
+Result<pid_t> ShimZygote::Spawn(const std::string& task_dir, int log_fd, int ready_fd,
+                                int netns_fd) {
   if (task_dir.empty() || task_dir.size() >= kMaxRequest)
     return MakeError(ErrorCode::kInvalidArgument, "shim zygote: bad task dir '{}'", task_dir);
   std::lock_guard lock(mu_);
-  const int fds[2] = {log_fd, ready_fd};
-  if (SendWithFds(sock_.get(), task_dir.data(), task_dir.size(), fds, 2) < 0)
+  const int fds[3] = {log_fd, ready_fd, netns_fd};
+  if (SendWithFds(sock_.get(), task_dir.data(), task_dir.size(), fds, netns_fd >= 0 ? 3 : 2) < 0)
     return ErrnoError("shim zygote: send", errno);
   int32_t reply = 0;
   ssize_t n;
@@ -136,6 +169,7 @@ int ShimZygoteMain(int argc, char** argv) {
   int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (sfd < 0 || devnull < 0) return 1;
   ::fcntl(kZygoteFd, F_SETFD, FD_CLOEXEC);
+  EnterTemplateNamespace(argc, argv);
   for (;;) {
     pollfd p[2] = {{kZygoteFd, POLLIN, 0}, {sfd, POLLIN, 0}};
     if (::poll(p, 2, -1) < 0) {
@@ -152,7 +186,7 @@ int ShimZygoteMain(int argc, char** argv) {
     if (!p[0].revents) continue;
     char buf[kMaxRequest];
     iovec iov{buf, sizeof buf};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 2)];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 3)];
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -172,10 +206,11 @@ int ShimZygoteMain(int argc, char** argv) {
       }
     }
     int32_t reply = -EINVAL;
-    if (fds.size() == 2 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+    if ((fds.size() == 2 || fds.size() == 3) && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
       const std::string dir(buf, static_cast<size_t>(n));
       pid_t pid = ::fork();
-      if (pid == 0) RunShim(argc, argv, dir, fds[0], fds[1], devnull);
+      if (pid == 0)
+        RunShim(argc, argv, dir, fds[0], fds[1], fds.size() == 3 ? fds[2] : -1, devnull);
       reply = pid > 0 ? pid : -errno;
     }
     for (int fd : fds) ::close(fd);

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/fd.h"
 #include "common/result.h"
@@ -22,14 +23,19 @@ namespace gantry::runtime {
 
 class ShimZygote {
  public:
-  // Spawns `<shim_binary> zygote <title space>` with one end of a socketpair as its fd 3.
-  static Result<std::unique_ptr<ShimZygote>> Start(const std::string& shim_binary);
+  // Spawns `<shim_binary> zygote [--hide DIR]... <title space>` with one end of a socketpair as
+  // its fd 3. The zygote enters a mount namespace of its own (a recursive slave of the host's)
+  // with the `hidden` mount points detached: the template every shim's namespace is copied
+  // from, so a shim copies a small mount table however many netns binds the host holds.
+  static Result<std::unique_ptr<ShimZygote>> Start(const std::string& shim_binary,
+                                                   const std::vector<std::string>& hidden = {});
   ~ShimZygote();  // closes the socket (the zygote exits) and reaps the zygote
   ShimZygote(const ShimZygote&) = delete;
   ShimZygote& operator=(const ShimZygote&) = delete;
 
-  // Forks a shim for task_dir with log_fd as its stderr and ready_fd as its fd 3; its pid.
-  Result<pid_t> Spawn(const std::string& task_dir, int log_fd, int ready_fd);
+  // Forks a shim for task_dir with log_fd as its stderr, ready_fd as its fd 3 and, when
+  // netns_fd >= 0, the task's network namespace as its fd 4; its pid.
+  Result<pid_t> Spawn(const std::string& task_dir, int log_fd, int ready_fd, int netns_fd = -1);
 
  private:
   ShimZygote(pid_t pid, Fd sock) : pid_(pid), sock_(std::move(sock)) {}

@@ -156,6 +156,7 @@ std::string SerializeShimConfig(const ShimConfig& cfg) {
   if (!cfg.task.log_dir.empty()) o["log_dir"] = cfg.task.log_dir;
   if (!cfg.runtime_root.empty()) o["runtime_root"] = cfg.runtime_root;
   if (cfg.nofile_limit) o["nofile_limit"] = cfg.nofile_limit;
+  if (!cfg.hidden_host_mounts.empty()) o["hidden_host_mounts"] = ToJson(cfg.hidden_host_mounts);
   return json::serialize(o);
 }
 
@@ -177,6 +178,7 @@ Result<ShimConfig> ParseShimConfig(std::string_view text) {
   GANTRY_TRY(ReadInto(GetInt(o, "nofile_limit", "spec"), nofile));
   if (nofile < 0) return MakeError(ErrorCode::kInvalidArgument, "spec.nofile_limit is negative");
   cfg.nofile_limit = static_cast<uint64_t>(nofile);
+  GANTRY_TRY(ReadInto(GetStringList(o, "hidden_host_mounts", "spec"), cfg.hidden_host_mounts));
   GANTRY_ASSIGN_OR_RETURN(const json::array* arr, GetArray(o, "containers", "spec"));
   if (arr) {
     for (size_t i = 0; i < arr->size(); ++i) {

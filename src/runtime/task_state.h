@@ -19,6 +19,7 @@ struct ShimConfig {
   std::string cgroup_parent;
   std::string runtime_root;  // "" = the runtime's default state dir
   uint64_t nofile_limit = 0;  // containers' RLIMIT_NOFILE; 0 = the OCI default
+  std::vector<std::string> hidden_host_mounts;  // ShimRuntimeOptions::hidden_host_mounts
 };
 
 // argv prefix of every runtime invocation: the binary, and `--root <dir>` when one is set.

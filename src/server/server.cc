@@ -27,6 +27,7 @@
 #include "controllers/service_controller.h"
 #include "controllers/task_scheduler.h"
 #include "image/image_store.h"
+#include "network/netns.h"
 #include "network/task_network_manager.h"
 #include "runtime/runtime.h"
 #include "services/service_service.h"
@@ -184,6 +185,7 @@ int ServerMain(int argc, char** argv) {
   ro.shim_binary = ShimBinary(SelfExe());
   // gantry-shim forks shims from a zygote; the full binary (`gantry shim`) is exec'd per task.
   ro.shim_zygote = ro.shim_binary.ends_with("/gantry-shim");
+  ro.hidden_host_mounts = {network::kNetnsDir};
   ro.runtime_root = o.run_dir + "/" + o.runtime.substr(o.runtime.rfind('/') + 1);
   auto runtime = runtime::MakeShimRuntime(ro);
   network::NetworkOptions no;

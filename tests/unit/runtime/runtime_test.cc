@@ -79,6 +79,20 @@ class RuntimeTest : public ::testing::TestWithParam<std::string> {
     return st.ok() ? *st : TaskStatus{};
   }
 
+  // Runs the task to its end and returns its first container's output lines (exit 0 expected).
+  std::vector<std::string> RunForOutput(const TaskSpec& t) {
+    auto st = RunToEnd(t);
+    std::vector<std::string> out;
+    EXPECT_EQ(st.containers.size(), 1u);
+    if (st.containers.empty()) return out;
+    EXPECT_EQ(st.containers[0].exit_code, 0) << ReadAll(st.containers[0].log_path);
+    auto logs = ReadLogLines(st.containers[0].log_path, 0);
+    EXPECT_TRUE(logs.ok());
+    if (logs.ok())
+      for (auto& l : logs->lines) out.push_back(std::move(l.text));
+    return out;
+  }
+
   std::unique_ptr<Runtime> rt_;
 };
 
@@ -141,13 +155,8 @@ TEST_P(RuntimeTest, EnvCwdAndUserApplied) {
   t.containers[0].env = {"FOO=bar baz"};
   t.containers[0].cwd = "/tmp";
   t.containers[0].user = "app";
-  auto st = RunToEnd(t);
-  ASSERT_EQ(st.containers.size(), 1u);
-  EXPECT_EQ(st.containers[0].exit_code, 0);
-  auto logs = ReadLogLines(st.containers[0].log_path, 0);
-  ASSERT_TRUE(logs.ok());
-  ASSERT_EQ(logs->lines.size(), 1u) << ReadAll(st.containers[0].log_path);
-  EXPECT_EQ(logs->lines[0].text, "bar baz /tmp 1000 1000 1000 2000 /home/app");
+  EXPECT_EQ(RunForOutput(t),
+            std::vector<std::string>{"bar baz /tmp 1000 1000 1000 2000 /home/app"});
   Finish(t);
 }
 
@@ -473,14 +482,7 @@ TEST_P(RuntimeTest, UserResolvesInsideTheOverlayRootfs) {
   auto t = MakeTask({{"sh", "-c", "id -u; id -g"}});
   t.containers[0].user = "layered";
   overlay(t);
-  auto st = RunToEnd(t);
-  ASSERT_EQ(st.containers.size(), 1u);
-  EXPECT_EQ(st.containers[0].exit_code, 0);
-  auto logs = ReadLogLines(st.containers[0].log_path, 0);
-  ASSERT_TRUE(logs.ok());
-  ASSERT_EQ(logs->lines.size(), 2u) << ReadAll(st.containers[0].log_path);
-  EXPECT_EQ(logs->lines[0].text, "4321");
-  EXPECT_EQ(logs->lines[1].text, "4322");
+  EXPECT_EQ(RunForOutput(t), (std::vector<std::string>{"4321", "4322"}));
   Finish(t);
 
   auto bad = MakeTask({{"true"}});
@@ -640,6 +642,42 @@ TEST_P(CrunTest, TaskInCreatedNetnsSeesLoopbackUp) {
   EXPECT_TRUE(PathExists(*ns));
   Finish(t);
   EXPECT_TRUE(network::DeleteNetns(name).ok());
+  EXPECT_TRUE(network::DeleteNetns(name).ok());
+}
+
+// The runtime hands the shim the task's netns as an fd, and the task's mount namespace (the
+// zygote's template, or the shim's own when spawned directly) does not hold the host's netns
+// binds, which would otherwise be copied into every container; the host keeps them.
+TEST_P(CrunTest, TaskMountNamespaceHidesTheHostNetnsBinds) {
+  const std::string name = "gt-" + RandomHex(8);
+  auto ns = network::CreateNetns(name);
+  ASSERT_TRUE(ns.ok()) << ns.error().message;
+  const std::string netns_dir = ns->substr(0, ns->rfind('/'));
+  for (bool zygote : {false, true}) {
+    SCOPED_TRACE(zygote ? "zygote" : "direct spawn");
+    rt_ = MakeShimRuntime({.runtime_binary = GetParam(),
+                           .shim_binary = testing::ShimBinary(),
+                           .shim_zygote = zygote,
+                           .hidden_host_mounts = {netns_dir}});
+    auto t = MakeTask({{"sh", "-c", "ls /sys/class/net; trap 'exit 0' TERM; sleep 30 & wait"}});
+    t.netns_path = *ns;
+    auto s = rt_->Start(t);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_TRUE(WaitRunning(*rt_, t.dir).ok());
+    const std::string mounts = ReadAll(fmt::format("/proc/{}/mountinfo", ShimPid(t)));
+    EXPECT_EQ(mounts.find(netns_dir + "/"), std::string::npos) << mounts;
+    EXPECT_NE(mounts.find(task_paths::Netns(t.dir)), std::string::npos) << mounts;
+    EXPECT_TRUE(IsMountPoint(netns_dir)) << "the host lost " << netns_dir;
+    ASSERT_TRUE(rt_->Stop(t.dir).ok());
+    auto st = WaitFinished(*rt_, t.dir);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    EXPECT_EQ(st->containers[0].exit_code, 0);
+    auto logs = ReadLogLines(st->containers[0].log_path, 0);
+    ASSERT_TRUE(logs.ok());
+    ASSERT_EQ(logs->lines.size(), 1u) << ReadAll(st->containers[0].log_path);
+    EXPECT_EQ(logs->lines[0].text, "lo");
+    Finish(t);
+  }
   EXPECT_TRUE(network::DeleteNetns(name).ok());
 }
 
