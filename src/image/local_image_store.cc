@@ -247,7 +247,8 @@ Result<void> LocalImageStore::Remove(const std::string& reference) {
     refs_ = std::move(before);
     return std::move(persisted).error();
   }
-  // Blobs and unpacked layers stay: a running task's overlay may still use them (no GC yet).
+  // Blobs and unpacked layers stay: a running task's overlay may still use them (no GC yet;
+  // those overlays live in the tasks' mount namespaces, not in the host's mount table).
   return Ok();
 }
 

@@ -433,9 +433,10 @@ TEST_P(RuntimeTest, OverlayRootfsLivesOnlyInTheTaskMountNamespace) {
   const std::string top = base + "/top";
   ASSERT_TRUE(MakeDirs(top).ok());
   ASSERT_TRUE(WriteFileAtomic(top + "/layer-file", "from-top-layer\n").ok());
+  // The trap comes first: a stop that arrives before it would wait out the grace period.
   auto t = MakeTask({{"sh", "-c",
-                      "cat /layer-file; echo written > /new-file; ls /bin/busybox; "
-                      "trap 'exit 0' TERM; sleep 30 & wait"}});
+                      "trap 'exit 0' TERM; cat /layer-file; ls /bin/busybox; "
+                      "echo written > /new-file; sleep 30 & wait"}});
   ContainerSpec& c = t.containers[0];
   c.overlay_dir = base + "/rootfs-dir";
   c.overlay_lowers = {top, BusyboxRootfs()};
@@ -659,11 +660,16 @@ TEST_P(CrunTest, TaskMountNamespaceHidesTheHostNetnsBinds) {
                            .shim_binary = testing::ShimBinary(),
                            .shim_zygote = zygote,
                            .hidden_host_mounts = {netns_dir}});
-    auto t = MakeTask({{"sh", "-c", "ls /sys/class/net; trap 'exit 0' TERM; sleep 30 & wait"}});
+    auto t = MakeTask({{"sh", "-c", "trap 'exit 0' TERM; ls /sys/class/net; sleep 30 & wait"}});
     t.netns_path = *ns;
     auto s = rt_->Start(t);
     ASSERT_TRUE(s.ok()) << s.error().message;
-    ASSERT_TRUE(WaitRunning(*rt_, t.dir).ok());
+    auto running = WaitRunning(*rt_, t.dir);
+    ASSERT_TRUE(running.ok());
+    // Its output comes after the trap: from then on a stop ends it at once.
+    const std::string log_path = running->containers[0].log_path;
+    for (int i = 0; i < 500 && ReadAll(log_path).find(" lo\n") == std::string::npos; ++i)
+      std::this_thread::sleep_for(10ms);
     const std::string mounts = ReadAll(fmt::format("/proc/{}/mountinfo", ShimPid(t)));
     EXPECT_EQ(mounts.find(netns_dir + "/"), std::string::npos) << mounts;
     EXPECT_NE(mounts.find(task_paths::Netns(t.dir)), std::string::npos) << mounts;
