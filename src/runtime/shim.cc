@@ -181,10 +181,10 @@ Result<void> Shim::Setup() {
   return Ok();
 }
 
-// The task gets a mount namespace of its own (the shim's, which the runtime and so every
-// container's namespace copy): its root filesystems are mounted here, never in the host's
-// namespace, so the host's mount table does not grow with running tasks (each container start
-// copies that table and crun reads all of it), and they vanish with the task.
+// The task gets a mount namespace of its own: the shim's, which the OCI runtime inherits and
+// every container's namespace is copied from. Its root filesystems are mounted here, never in
+// the host's namespace, so the host's mount table does not grow with running tasks (each
+// container start copies that table and crun reads all of it), and they vanish with the task.
 Result<void> Shim::EnterMountNamespace() {
   netns_ = cfg_.task.netns_path;
   bool overlays = false;
