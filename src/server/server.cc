@@ -30,6 +30,7 @@
 #include "network/netns.h"
 #include "network/task_network_manager.h"
 #include "runtime/runtime.h"
+#include "runtime/runtime_binary.h"
 #include "services/service_service.h"
 #include "services/task_definition_service.h"
 #include "services/task_service.h"
@@ -182,6 +183,12 @@ int ServerMain(int argc, char** argv) {
 
   runtime::ShimRuntimeOptions ro;
   ro.runtime_binary = o.runtime;
+  if (auto b = runtime::ReadOnlyRuntimeBinary(o.runtime, o.run_dir + "/bin"); b.ok())
+    ro.runtime_binary = *b;
+  else
+    spdlog::warn("runtime: cannot bind {} read-only ({}): running it as is, and it re-executes "
+                 "itself on every call",
+                 o.runtime, b.error().message);
   ro.shim_binary = ShimBinary(SelfExe());
   // gantry-shim forks shims from a zygote; the full binary (`gantry shim`) is exec'd per task.
   ro.shim_zygote = ro.shim_binary.ends_with("/gantry-shim");

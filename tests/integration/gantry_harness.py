@@ -212,8 +212,17 @@ def mounts_under(prefixes, ignore=()):
     return out
 
 
+def server_mounts(data_dir):
+    """What the server itself mounts and leaves for its next start (not task leftovers): the run
+    dir's tmpfs and the read-only bind of the runtime binary in it."""
+    d = run_dir(data_dir)
+    return [d] + mounts_under([os.path.join(d, "bin")])
+
+
 def unmount_run_dir(data_dir):
     d = run_dir(data_dir)
+    for m in sorted(mounts_under([os.path.join(d, "bin")]), reverse=True):
+        subprocess.run(["umount", m], capture_output=True, timeout=30)
     while mounts_under([d]) == [d]:  # only the tmpfs itself, nothing beneath it
         if subprocess.run(["umount", d], capture_output=True, timeout=30).returncode != 0:
             break
@@ -286,7 +295,7 @@ def leftovers(data_dir, ids):
     found = {}
     checks = {
         "mounts": lambda: mounts_under([data_dir] + [os.path.join(NETNS_DIR, t) for t in ids],
-                                       ignore=(run_dir(data_dir),)),
+                                       ignore=tuple(server_mounts(data_dir))),
         "netns": lambda: netns_files(ids),
         "cgroups": lambda: cgroup_dirs(ids),
         "crun containers": lambda: [n for _, n in crun_containers(ids, data_dir)],
@@ -311,7 +320,7 @@ def force_cleanup(data_dir, ids):
         subprocess.run(["crun"] + (["--root", root] if root else []) + ["delete", "-f", name],
                        capture_output=True, timeout=30)
     for mnt in sorted(mounts_under([data_dir] + [os.path.join(NETNS_DIR, t) for t in ids],
-                                   ignore=(run_dir(data_dir),)),
+                                   ignore=tuple(server_mounts(data_dir))),
                       key=len, reverse=True):
         subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=30)
     for path in netns_files(ids):

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +22,7 @@
 #include "common/ids.h"
 #include "common/process.h"
 #include "network/netns.h"
+#include "runtime/runtime_binary.h"
 #include "runtime/task_state.h"
 #include "test_env.h"
 
@@ -495,6 +499,58 @@ TEST_P(RuntimeTest, UserResolvesInsideTheOverlayRootfs) {
       << s.error().message;
   (void)rt_->RemoveTaskDir(bad.dir);
   EXPECT_EQ(Leftovers(GetParam(), bad, 0), "");
+  EXPECT_TRUE(RemoveTree(base).ok());
+}
+
+// The runtime binary bound read-only (so crun skips re-executing itself from a sealed copy):
+// made once, reused, replaced when the binary changed, and crun run from it starts containers.
+TEST_P(RuntimeTest, ReadOnlyRuntimeBinaryIsBoundReusedAndRefreshed) {
+  const std::string base = testing::ScratchDir() + "/robin-" + RandomHex(6);
+  const std::string src_dir = base + "/src", bin_dir = base + "/bin";
+  ASSERT_TRUE(MakeDirs(src_dir).ok());
+  const std::string src = src_dir + "/" + GetParam();
+  auto count_mounts = [&] {
+    const std::string mi = ReadAll("/proc/self/mountinfo");
+    size_t n = 0;
+    for (size_t pos = mi.find(bin_dir + "/"); pos != std::string::npos;
+         pos = mi.find(bin_dir + "/", pos + 1))
+      ++n;
+    return n;
+  };
+  auto copy_runtime = [&] {  // a fresh inode each time, as a package upgrade makes
+    auto real = RunProcess({.argv = {"sh", "-c", "cp \"$(command -v " + GetParam() + ")\" " +
+                                                     src + ".new && mv " + src + ".new " + src}});
+    ASSERT_TRUE(real.ok() && real->exit_code == 0);
+  };
+  copy_runtime();
+  auto bound = ReadOnlyRuntimeBinary(src, bin_dir);
+  ASSERT_TRUE(bound.ok()) << bound.error().message;
+  EXPECT_EQ(*bound, bin_dir + "/" + GetParam());
+  struct statvfs vfs {};
+  ASSERT_EQ(::statvfs(bound->c_str(), &vfs), 0);
+  EXPECT_TRUE(vfs.f_flag & ST_RDONLY);
+  EXPECT_EQ(count_mounts(), 1u);
+  auto again = ReadOnlyRuntimeBinary(src, bin_dir);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(count_mounts(), 1u) << "a second bind was stacked";
+  copy_runtime();
+  auto refreshed = ReadOnlyRuntimeBinary(src, bin_dir);
+  ASSERT_TRUE(refreshed.ok()) << refreshed.error().message;
+  struct stat a {}, b {};
+  ASSERT_EQ(::stat(src.c_str(), &a), 0);
+  ASSERT_EQ(::stat(refreshed->c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino) << "still the old binary";
+
+  // A task through that binary.
+  rt_ = MakeShimRuntime({.runtime_binary = *refreshed,
+                         .shim_binary = testing::ShimBinary(),
+                         .shim_zygote = true});
+  auto t = MakeTask({{"sh", "-c", "echo via-ro-binary"}});
+  EXPECT_EQ(RunForOutput(t), std::vector<std::string>{"via-ro-binary"});
+  Finish(t);
+
+  for (int i = 0; i < 4 && count_mounts() > 0; ++i) ::umount2(refreshed->c_str(), MNT_DETACH);
+  EXPECT_EQ(count_mounts(), 0u);
   EXPECT_TRUE(RemoveTree(base).ok());
 }
 
