@@ -42,6 +42,19 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr const char* kOomReason = "OutOfMemoryError: Container killed due to memory usage";
 
+// An fd inherited from whoever spawned the shim, named by the environment variable `name`
+// (then removed from the environment); close-on-exec from now on. Invalid when absent.
+Fd TakeFdFromEnv(const char* name) {
+  Fd out;
+  if (const char* s = std::getenv(name)) {
+    int fd = -1;
+    std::from_chars(s, s + std::strlen(s), fd);
+    if (fd > 2 && ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0) out.Reset(fd);
+    ::unsetenv(name);
+  }
+  return out;
+}
+
 void Log(const char* what, const std::string& detail) {
   std::fprintf(stderr, "%lld shim[%d]: %s%s\n", static_cast<long long>(NowMs()), ::getpid(),
                what, detail.c_str());
@@ -103,6 +116,7 @@ class Shim {
   std::string stop_reason_;
   bool config_loaded_ = false;
   std::string netns_;  // the task's netns as the containers join it (see EnterMountNamespace)
+  Fd netns_fd_;        // the task's netns, inherited from the runtime
 };
 
 int Shim::Run() {
@@ -127,16 +141,10 @@ int Shim::Run() {
 }
 
 Result<void> Shim::Setup() {
-  // The agent passes the readiness pipe's write end and names it in the environment.
-  if (const char* s = std::getenv("GANTRY_SHIM_READY_FD")) {
-    int fd = -1;
-    std::from_chars(s, s + std::strlen(s), fd);
-    if (fd > 2) {
-      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-      ready_.Reset(fd);
-    }
-    ::unsetenv("GANTRY_SHIM_READY_FD");
-  }
+  // The agent passes the readiness pipe's write end (and the task's netns) as inherited fds and
+  // names them in the environment.
+  ready_ = TakeFdFromEnv("GANTRY_SHIM_READY_FD");
+  netns_fd_ = TakeFdFromEnv("GANTRY_SHIM_NETNS_FD");
   // Orphaned container inits (after `run -d` exits) are reparented to us.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
     return ErrnoError("PR_SET_CHILD_SUBREAPER", errno);
@@ -190,19 +198,10 @@ Result<void> Shim::EnterMountNamespace() {
   bool overlays = false;
   for (const auto& c : cfg_.task.containers) overlays |= !c.overlay_lowers.empty();
   if (!overlays && netns_.empty()) return Ok();
-  Fd ns;
-  if (!netns_.empty()) {
-    // Handed over by the runtime (our mount namespace may not show the host's netns dir).
-    if (const char* s = std::getenv("GANTRY_SHIM_NETNS_FD")) {
-      int fd = -1;
-      std::from_chars(s, s + std::strlen(s), fd);
-      if (fd > 2) {
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-        ns.Reset(fd);
-      }
-      ::unsetenv("GANTRY_SHIM_NETNS_FD");
-    }
-    if (!ns.valid()) ns.Reset(::open(netns_.c_str(), O_RDONLY | O_CLOEXEC));
+  // Handed over by the runtime: our mount namespace may not show the host's netns directory.
+  Fd ns = std::move(netns_fd_);
+  if (!netns_.empty() && !ns.valid()) {
+    ns.Reset(::open(netns_.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns.valid()) return ErrnoError("open network namespace " + netns_, errno);
   }
   if (::unshare(CLONE_NEWNS) != 0) return ErrnoError("unshare(CLONE_NEWNS)", errno);
