@@ -95,6 +95,8 @@ void EnterTemplateNamespace(int argc, char** argv) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
   ::setsid();
+  // Every source fd is above the targets 0-4 (the zygote holds 0-3, its signalfd and /dev/null
+  // come next, received fds after those), so no dup2 here overwrites a later one's source.
   if (::dup2(devnull, 0) < 0 || ::dup2(devnull, 1) < 0 || ::dup2(log_fd, 2) < 0 ||
       ::dup2(ready_fd, kZygoteFd) < 0)
     ::_exit(127);
