@@ -51,13 +51,13 @@ Result<void> DoMount(const std::string& target, const std::string& options) {
 }  // namespace
 
 bool IsMountPoint(const std::string& path) {
-  // statx knows (since 5.8), which also catches a directory bound onto itself.
+  // statx knows (since 5.8), which also catches a directory bound onto itself and a bound file.
   struct statx sx {};
   if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &sx) == 0 &&
       (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
-    return S_ISDIR(sx.stx_mode) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+    return sx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
   }
-  struct stat st, parent;
+  struct stat st, parent;  // older kernels: directories only
   if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
   if (::lstat((path + "/..").c_str(), &parent) != 0) return false;
   return st.st_dev != parent.st_dev || st.st_ino == parent.st_ino;

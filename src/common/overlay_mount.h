@@ -19,8 +19,8 @@ Result<void> MountOverlay(const std::vector<std::string>& lower_top_first, const
 // point. Fine if it is not mounted or does not exist.
 Result<void> UnmountAll(const std::string& mountpoint);
 
-// True when the directory `path` is a mount point (the root of a mount, bind mounts of a
-// directory onto itself included).
+// True when `path` is a mount point (the root of a mount: bind mounts of a directory onto
+// itself and bound files included; before Linux 5.8, directories only).
 bool IsMountPoint(const std::string& path);
 
 }  // namespace gantry

@@ -15,7 +15,6 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <sstream>
 #include <thread>
 
@@ -158,13 +157,9 @@ struct TaskNetworkManager::Impl {
   NetworkOptions opts;
   Fd lock;  // flock on <state_dir>/lock for the manager's lifetime
   Ipv4Net subnet;
-  std::string net_name;  // CNI network name; host-local keeps its files in ipam/<net_name>
-  std::string tasks_dir, pool_dir, ipam_dir;
+  std::string net_name;  // CNI network name (portmap configs)
+  std::string tasks_dir, pool_dir;
 
-  // Lock order: cni_mu before mu. cni_mu is held shared by everything that creates or destroys an
-  // attachment (from before its record is written until after it is removed) and exclusively by
-  // the IPAM sweep, which must see every container id that owns an allocation.
-  std::shared_mutex cni_mu;
   mutable std::mutex mu;
   std::condition_variable cv;
   std::map<std::string, TaskState> tasks;
@@ -308,7 +303,6 @@ struct TaskNetworkManager::Impl {
   }
 
   Result<AttachmentRecord> MakePoolEntry(const std::string& id) {
-    std::shared_lock cni(cni_mu);
     AttachmentRecord r;
     r.owner = id;
     r.mode = "awsvpc";
@@ -417,19 +411,16 @@ struct TaskNetworkManager::Impl {
   // The second half of a teardown; the task is already marked kTearingDown.
   Result<void> FinishTeardown(const std::string& id) {
     Result<void> result = Ok();
-    {
-      std::shared_lock cni(cni_mu);
-      auto text = ReadFile(RecordPath(tasks_dir, id));
-      auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
-      if (rec.ok())
-        result = DestroyAttachment(opts.cni_bin_dir, *rec);
-      else if (text.ok())
-        (void)DeleteNetns(id);  // unreadable record: at least free the namespace
-      if (result.ok() && rec.ok())
-        DropRecord(tasks_dir, *rec);
-      else if (result.ok())
-        RemoveRecord(tasks_dir, id);
-    }
+    auto text = ReadFile(RecordPath(tasks_dir, id));
+    auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
+    if (rec.ok())
+      result = DestroyAttachment(opts.cni_bin_dir, *rec);
+    else if (text.ok())
+      (void)DeleteNetns(id);  // unreadable record: at least free the namespace
+    if (result.ok() && rec.ok())
+      DropRecord(tasks_dir, *rec);
+    else if (result.ok())
+      RemoveRecord(tasks_dir, id);
     std::lock_guard lock(mu);
     if (result.ok()) {
       tasks.erase(id);
@@ -537,40 +528,6 @@ struct TaskNetworkManager::Impl {
       // anything else is stale: GarbageCollect removes it
     }
   }
-
-  // Removes IPAM allocations whose container id no record accounts for.
-  void SweepIpam() {
-    std::unique_lock cni(cni_mu);
-    std::set<std::string> known;
-    for (const std::string& dir : {tasks_dir, pool_dir}) {
-      for (const auto& id : ListRecords(dir)) {
-        auto text = ReadFile(RecordPath(dir, id));
-        auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
-        known.insert(rec.ok() ? rec->container_id : id);
-      }
-    }
-    {
-      std::lock_guard lock(mu);
-      known.insert(pool_inflight.begin(), pool_inflight.end());
-    }
-    const std::string dir = ipam_dir + "/" + net_name;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return;
-    std::vector<std::string> leaked;
-    while (struct dirent* e = ::readdir(d)) {
-      std::string name = e->d_name;
-      if (!ParseIpv4(name).ok()) continue;  // lock, last_reserved_ip.0
-      auto text = ReadFile(dir + "/" + name);
-      if (!text.ok()) continue;
-      std::string cid = text->substr(0, text->find_first_of("\r\n"));
-      if (!known.count(cid)) leaked.push_back(name);
-    }
-    ::closedir(d);
-    for (const auto& ip : leaked) {
-      spdlog::info("network: releasing leaked IP {}", ip);
-      ::unlink((dir + "/" + ip).c_str());
-    }
-  }
 };
 
 TaskNetworkManager::TaskNetworkManager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -601,8 +558,7 @@ Result<std::unique_ptr<TaskNetworkManager>> TaskNetworkManager::Open(NetworkOpti
   impl->net_name = "gantry-" + opts.bridge;
   impl->tasks_dir = opts.state_dir + "/tasks";
   impl->pool_dir = opts.state_dir + "/pool";
-  impl->ipam_dir = opts.state_dir + "/ipam";
-  for (const auto& d : {impl->tasks_dir, impl->pool_dir, impl->ipam_dir}) GANTRY_TRY(MakeDirs(d));
+  for (const auto& d : {impl->tasks_dir, impl->pool_dir}) GANTRY_TRY(MakeDirs(d));
   // The bridge plugin (isGateway) turns forwarding on as well; do it up front regardless.
   GANTRY_TRY(EnableIpForwarding());
   GANTRY_TRY(EnsureHostRules(subnet, opts.bridge));
@@ -622,7 +578,6 @@ Result<Attachment> TaskNetworkManager::Setup(const std::string& task_id, const s
   GANTRY_ASSIGN_OR_RETURN(std::string norm_mode, NormalizeNetworkMode(mode));
   GANTRY_ASSIGN_OR_RETURN(auto norm_ports, NormalizePorts(norm_mode, ports));
 
-  std::shared_lock cni(m.cni_mu);
   std::optional<AttachmentRecord> claimed;
   std::vector<AttachmentRecord> stale;
   {
@@ -789,26 +744,22 @@ Result<void> TaskNetworkManager::GarbageCollect(const std::set<std::string>& liv
     for (const auto& e : m.pool) current.insert(e.owner);
     current.insert(m.pool_inflight.begin(), m.pool_inflight.end());
   }
-  {
-    std::shared_lock cni(m.cni_mu);
-    for (const auto& id : ListRecords(m.pool_dir)) {
-      if (current.count(id)) continue;
-      auto text = ReadFile(m.RecordPath(m.pool_dir, id));
-      auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
-      auto d = rec.ok() ? DestroyAttachment(m.opts.cni_bin_dir, *rec) : DeleteNetns(id);
-      if (d.ok() && rec.ok())
-        m.DropRecord(m.pool_dir, *rec);
-      else if (d.ok())
-        m.RemoveRecord(m.pool_dir, id);
-      else if (!first)
-        first = d.error();
-    }
-    for (const auto& name : ListNetns())
-      if (name.starts_with(PoolPrefix(m.opts.bridge)) && !current.count(name) &&
-          !PathExists(m.RecordPath(m.pool_dir, name)))
-        (void)DeleteNetns(name);
+  for (const auto& id : ListRecords(m.pool_dir)) {
+    if (current.count(id)) continue;
+    auto text = ReadFile(m.RecordPath(m.pool_dir, id));
+    auto rec = text.ok() ? ParseRecord(*text) : Result<AttachmentRecord>(text.error());
+    auto d = rec.ok() ? DestroyAttachment(m.opts.cni_bin_dir, *rec) : DeleteNetns(id);
+    if (d.ok() && rec.ok())
+      m.DropRecord(m.pool_dir, *rec);
+    else if (d.ok())
+      m.RemoveRecord(m.pool_dir, id);
+    else if (!first)
+      first = d.error();
   }
-  m.SweepIpam();
+  for (const auto& name : ListNetns())
+    if (name.starts_with(PoolPrefix(m.opts.bridge)) && !current.count(name) &&
+        !PathExists(m.RecordPath(m.pool_dir, name)))
+      (void)DeleteNetns(name);
   if (first) return *first;
   return Ok();
 }
@@ -830,7 +781,6 @@ Result<void> TaskNetworkManager::DrainPool() {
     entries.swap(m.pool);
   }
   std::optional<Error> first;
-  std::shared_lock cni(m.cni_mu);
   for (const auto& e : entries) {
     if (auto d = DestroyAttachment(m.opts.cni_bin_dir, e); !d.ok()) {
       if (!first) first = d.error();
@@ -877,7 +827,7 @@ Result<void> TaskNetworkManager::Uninstall(const NetworkOptions& opts) {
   note(RemoveIdlePortmapChains());
   note(DeleteBridge(opts.bridge));
   if (first) return *first;  // keep the records so a retry can finish
-  for (const std::string sub : {"tasks", "pool", "ipam"})
+  for (const std::string sub : {"tasks", "pool"})
     note(RemoveTree(opts.state_dir + "/" + sub));
   if (first) return *first;
   return Ok();

@@ -55,7 +55,7 @@ class TaskNetworkManager {
 
   // Removes everything `opts` ever created on this host: every stored attachment and pool entry
   // (CNI DEL + netns), the subnet's iptables rules, portmap's shared chains when no one uses them,
-  // the bridge and the IPAM/state files. Must not run while a manager on `opts` is open.
+  // the bridge and the state files. Must not run while a manager on `opts` is open.
   static Result<void> Uninstall(const NetworkOptions& opts);
 
   ~TaskNetworkManager();
@@ -82,8 +82,8 @@ class TaskNetworkManager {
   // Same, on the background worker: returns at once. IP and host ports stay reserved until the
   // DEL is done; a crash in between is caught by GarbageCollect.
   void TeardownAsync(const std::string& task_id);
-  // After a crash: tears down every stored attachment not in `live_task_ids`, stale warm-pool
-  // entries, and IPAM allocations no record accounts for.
+  // After a crash: tears down every stored attachment not in `live_task_ids` and stale warm-pool
+  // entries.
   Result<void> GarbageCollect(const std::set<std::string>& live_task_ids);
 
   NetworkStats Stats() const;

@@ -4,7 +4,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +13,7 @@
 
 #include "common/fd.h"
 #include "common/file_util.h"
+#include "common/overlay_mount.h"
 
 namespace gantry::runtime {
 
@@ -34,21 +34,11 @@ Result<std::string> FindInPath(const std::string& name) {
   return MakeError(ErrorCode::kNotFound, "{} is not in PATH", name);
 }
 
-// The (device, inode) of a mount root at `path`, if `path` is one.
-bool IsMountRootOf(const std::string& path, const struct stat& file) {
-  struct statx sx {};
-  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) != 0) return false;
-  if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
-      !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-    return false;
-  return sx.stx_ino == file.st_ino && makedev(sx.stx_dev_major, sx.stx_dev_minor) == file.st_dev;
-}
-
-bool IsMountRoot(const std::string& path) {
-  struct statx sx {};
-  return ::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, 0, &sx) == 0 &&
-         (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-         (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+// A mount of exactly `file` at `path` (a bind shows its source's device and inode).
+bool IsMountOf(const std::string& path, const struct stat& file) {
+  struct stat st {};
+  return IsMountPoint(path) && ::stat(path.c_str(), &st) == 0 && st.st_ino == file.st_ino &&
+         st.st_dev == file.st_dev;
 }
 
 bool ReadOnlyMount(const std::string& path) {
@@ -70,9 +60,9 @@ Result<std::string> ReadOnlyRuntimeBinary(const std::string& binary, const std::
     return MakeError(ErrorCode::kInvalidArgument, "{} is not a regular file", source);
 
   const std::string target = dir + "/" + source.substr(source.rfind('/') + 1);
-  if (IsMountRootOf(target, st) && ReadOnlyMount(target)) return target;  // from an earlier start
+  if (IsMountOf(target, st) && ReadOnlyMount(target)) return target;  // from an earlier start
   // Whatever else is mounted there (an older binary, a writable bind) goes.
-  for (int i = 0; i < 8 && IsMountRoot(target); ++i) {
+  for (int i = 0; i < 8 && IsMountPoint(target); ++i) {
     if (::umount2(target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0)
       return ErrnoError("unmount " + target, errno);
   }

@@ -167,8 +167,7 @@ Result<void> Shim::Setup() {
   GANTRY_TRY(WriteFileAtomic(task_paths::ShimPid(dir_), SerializeIdentity(self)));
   GANTRY_ASSIGN_OR_RETURN(cfg_, LoadShimConfig(dir_));
   config_loaded_ = true;
-  GANTRY_TRY(MakeDirs(task_paths::LogDir(cfg_.task)));
-  GANTRY_TRY(MakeDirs(dir_ + "/status"));
+  // Runtime::Start made the log and status dirs before spawning us.
   GANTRY_TRY(EnterMountNamespace());
   GANTRY_TRY(WriteBundles());
   // The memory limit holds from the start; the CPU quota is set once the containers run
@@ -222,10 +221,7 @@ Result<void> Shim::EnterMountNamespace() {
   }
   // Already gone when the zygote's template namespace is our origin; a directly spawned shim
   // (or a mount that appeared after the zygote started) pays for the detach here.
-  std::vector<std::string> hidden = cfg_.hidden_host_mounts;
-  if (!cfg_.task.netns_path.empty())
-    hidden.push_back(cfg_.task.netns_path.substr(0, cfg_.task.netns_path.rfind('/')));
-  for (const auto& dir : hidden) {
+  for (const auto& dir : cfg_.hidden_host_mounts) {
     if (dir.empty() || !IsMountPoint(dir)) continue;
     if (::umount2(dir.c_str(), MNT_DETACH) != 0)
       return ErrnoError("detach " + dir + " in the task's mount namespace", errno);
@@ -265,11 +261,12 @@ Result<void> Shim::SpawnRuntime(Container& c) {
 
   const std::string pid_file = task_paths::PidFile(dir_, c.spec.name);
   const std::string bundle = task_paths::Bundle(dir_, c.spec.name);
-  std::vector<std::string> args = RuntimeCommand(cfg_.runtime_binary, cfg_.runtime_root);
-  args.insert(args.end(), {"run", "--detach", "--pid-file", pid_file, "--bundle", bundle, c.id});
   // The runtime's stdout/stderr become the container's (terminal=false inherits them); its own
   // error messages therefore land in the stderr pipe, which is how start errors are reported.
-  auto pid = Spawn({.argv = std::move(args), .fds = {devnull_.get(), out_w.get(), err_w.get()}});
+  auto pid = Spawn({.argv = RuntimeCommand(cfg_.runtime_binary, cfg_.runtime_root,
+                                           {"run", "--detach", "--pid-file", pid_file, "--bundle",
+                                            bundle, c.id}),
+                    .fds = {devnull_.get(), out_w.get(), err_w.get()}});
   if (!pid.ok()) {
     c.runtime_pid = -1;
     return pid.error();
@@ -371,9 +368,8 @@ void Shim::WriteRecord(Container& c) {
 
 void Shim::DeleteContainer(Container& c) {
   if (c.rec.deleted) return;
-  std::vector<std::string> argv = RuntimeCommand(cfg_.runtime_binary, cfg_.runtime_root);
-  argv.insert(argv.end(), {"delete", "-f", c.id});
-  auto r = RunProcess({.argv = std::move(argv)});
+  auto r = RunProcess(
+      {.argv = RuntimeCommand(cfg_.runtime_binary, cfg_.runtime_root, {"delete", "-f", c.id})});
   if (!r.ok()) {
     Log("delete: ", r.error().message);
     return;

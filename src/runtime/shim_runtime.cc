@@ -369,9 +369,9 @@ Result<void> ShimRuntime::Cleanup(const std::string& task_dir) {
       if (rec.ok() && rec->deleted) continue;
     }
     // The shim died before deleting it: kill and delete whatever the runtime still knows.
-    std::vector<std::string> argv = RuntimeCommand(runtime, cfg->runtime_root);
-    argv.insert(argv.end(), {"delete", "-f", ContainerId(cfg->task.task_id, c.name)});
-    auto r = RunProcess({.argv = std::move(argv)});
+    auto r = RunProcess({.argv = RuntimeCommand(runtime, cfg->runtime_root,
+                                                {"delete", "-f",
+                                                 ContainerId(cfg->task.task_id, c.name)})});
     if (!r.ok()) result = r.error();
   }
   if (auto r = RemoveTaskCgroup(cfg->cgroup_parent, cfg->task.task_id); !r.ok()) result = r;

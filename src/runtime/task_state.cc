@@ -39,9 +39,12 @@ std::string Error(const std::string& dir) { return dir + "/error"; }
 std::string Netns(const std::string& dir) { return dir + "/netns"; }
 }  // namespace task_paths
 
-std::vector<std::string> RuntimeCommand(const std::string& binary, const std::string& root) {
-  if (root.empty()) return {binary};
-  return {binary, "--root", root};
+std::vector<std::string> RuntimeCommand(const std::string& binary, const std::string& root,
+                                        std::initializer_list<std::string> args) {
+  std::vector<std::string> argv{binary};
+  if (!root.empty()) argv.insert(argv.end(), {"--root", root});
+  argv.insert(argv.end(), args);
+  return argv;
 }
 
 std::string ContainerId(const std::string& task_id, const std::string& container) {
@@ -96,10 +99,9 @@ Result<ContainerSpec> ParseContainer(const json::object& o, const std::string& p
   GANTRY_TRY(ReadInto(GetString(o, "hostname", path), c.hostname));
   GANTRY_TRY(ReadInto(GetStringList(o, "overlay_lowers", path), c.overlay_lowers));
   GANTRY_TRY(ReadInto(GetString(o, "overlay_dir", path), c.overlay_dir));
-  if (auto it = o.find("mounts"); it != o.end() && !it->value().is_null()) {
-    if (!it->value().is_array())
-      return MakeError(ErrorCode::kInvalidArgument, "{}.mounts: not an array", path);
-    for (const auto& m : it->value().get_array()) {
+  GANTRY_ASSIGN_OR_RETURN(const json::array* mounts, GetArray(o, "mounts", path));
+  if (mounts) {
+    for (const auto& m : *mounts) {
       if (!m.is_object())
         return MakeError(ErrorCode::kInvalidArgument, "{}.mounts[]: not an object", path);
       BindMount b;

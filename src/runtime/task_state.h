@@ -5,7 +5,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "runtime/runtime.h"
@@ -22,8 +24,9 @@ struct ShimConfig {
   std::vector<std::string> hidden_host_mounts;  // ShimRuntimeOptions::hidden_host_mounts
 };
 
-// argv prefix of every runtime invocation: the binary, and `--root <dir>` when one is set.
-std::vector<std::string> RuntimeCommand(const std::string& binary, const std::string& root);
+// A runtime invocation: the binary, `--root <dir>` when one is set, then `args`.
+std::vector<std::string> RuntimeCommand(const std::string& binary, const std::string& root,
+                                        std::initializer_list<std::string> args = {});
 
 // Per-container record written by the shim (atomically) as status/<name>.json.
 struct ContainerRecord {
